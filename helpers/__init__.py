@@ -1,0 +1,1 @@
+"""The kit's Python package (public API filled in below)."""

@@ -1,0 +1,203 @@
+"""The emulator's API core: authenticate, route, validate, run, answer like Stripe.
+
+`Emulator.request()` is the one entry point. The in-process stripe-python HTTP client and the
+HTTP server both decode the wire format and call it; it never raises for bad input: every
+failure is a Stripe-shaped error body with Stripe's HTTP status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import routing
+from .context import Context, public
+from .deliveries import Deliveries
+from .errors import StripeError
+from .ids import IdFactory
+from .store import Store
+from .validation import validate
+
+# Importing the resource modules registers their routes.
+from . import (  # noqa: E402,F401  isort: skip
+    charges, customer_sessions, customers, elements_sessions, events, payment_intents,
+    payment_methods,
+)
+
+DEFAULT_SECRET_KEY = "sk_test_emulator_default"
+DEFAULT_PUBLISHABLE_KEY = "pk_test_emulator_default"
+KEY_KINDS = {"sk_test_": "secret", "rk_test_": "secret", "pk_test_": "publishable"}
+DEFAULT_DB = Path(__file__).resolve().parents[2] / ".kit" / "emulator.sqlite3"
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Clock:
+    """Wall-clock time plus an offset that tests and lessons can move forward."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def offset(self) -> float:
+        return float(self.store.meta("clock_offset", "0") or 0)
+
+    def now_float(self) -> float:
+        return time.time() + self.offset
+
+    def now(self) -> int:
+        return int(self.now_float())
+
+    def advance(self, seconds: float) -> int:
+        self.store.set_meta("clock_offset", str(self.offset + seconds))
+        return self.now()
+
+
+def account_for_key(api_key: str | None) -> tuple[str, str]:
+    """Map an API key to (account id, key kind). Keys of one suffix share an account."""
+    if not api_key:
+        raise StripeError(
+            401, "You did not provide an API key. You need to provide your API key in the"
+            " Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+    for prefix, kind in KEY_KINDS.items():
+        if api_key.startswith(prefix) and len(api_key) > len(prefix):
+            suffix = api_key[len(prefix):]
+            return "acct_" + hashlib.sha256(suffix.encode()).hexdigest()[:16], kind
+    masked = api_key[:8] + "*" * 12 + api_key[-4:] if len(api_key) > 12 else "*" * len(api_key)
+    raise StripeError(401, f"Invalid API Key provided: {masked}")
+
+
+def _expand(ctx: Context, obj: Any, path: list[str]) -> Any:
+    if not path or not isinstance(obj, dict):
+        return obj
+    head, rest = path[0], path[1:]
+    if head == "data" and isinstance(obj.get("data"), list):
+        obj["data"] = [_expand(ctx, item, rest) for item in obj["data"]]
+        return obj
+    value = obj.get(head)
+    if isinstance(value, str):
+        found = ctx.store.get(ctx.account, value)
+        if found is not None:
+            value = public(found)
+    obj[head] = _expand(ctx, value, rest)
+    return obj
+
+
+class Emulator:
+    """An offline Stripe test-mode account server backed by SQLite."""
+
+    def __init__(self, db: str | Path | None = None, *, deterministic: bool | None = None,
+                 public_url: str = "http://127.0.0.1:12111") -> None:
+        if db is None:
+            db = os.environ.get("KIT_EMULATOR_DB") or DEFAULT_DB
+        if deterministic is None:
+            deterministic = os.environ.get("KIT_DETERMINISTIC") == "1"
+        self.store = Store(db)
+        self.clock = Clock(self.store)
+        self.ids = IdFactory("kit" if deterministic else None)
+        self.deliveries = Deliveries(self)
+        self.public_url = public_url.rstrip("/")
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None, api_key: str | None,
+                headers: dict[str, str] | None = None) -> Response:
+        """Answer one API call the way Stripe would."""
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        method = method.upper()
+        request_id = "req_" + self.ids.token("req", self.store.next_value("", "req"), "")
+        try:
+            response = self._handle(method, path.rstrip("/") or "/", params or {}, api_key,
+                                    headers, request_id)
+        except StripeError as exc:
+            response = Response(exc.status, exc.body(), dict(exc.headers))
+        except Exception:  # a bug in the emulator: say so in Stripe's shape, keep serving
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, StripeError(
+                500, "An unexpected error occurred in the offline emulator (this is a bug in the"
+                " kit, not in your code).", type="api_error").body())
+        response.headers["Request-Id"] = request_id
+        self.deliveries.run_due()
+        return response
+
+    def _handle(self, method: str, path: str, params: dict[str, Any], api_key: str | None,
+                headers: dict[str, str], request_id: str) -> Response:
+        account, key_kind = account_for_key(api_key)
+        found = routing.match(method, path)
+        if found is None:
+            if routing.path_exists(path):
+                raise StripeError(405, f"Method {method} is not allowed on {path}.")
+            raise StripeError(404, f"Unrecognized request URL ({method}: {path}). Please see"
+                              " https://stripe.com/docs or we can help at"
+                              " https://support.stripe.com/.")
+        route, path_args = found
+        if key_kind == "publishable" and not route.publishable:
+            from .errors import PUBLISHABLE_KEY_REFUSED
+
+            raise StripeError(401, PUBLISHABLE_KEY_REFUSED)
+        checked = dict(params)
+        if route.params_type:
+            if key_kind == "publishable":
+                checked.pop("client_secret", None)
+            checked = validate(route.params_type, checked)
+            if key_kind == "publishable" and "client_secret" in params:
+                checked["client_secret"] = params["client_secret"]
+        key = headers.get("idempotency-key") if method == "POST" else None
+        fingerprint = hashlib.sha256(
+            json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
+        with self.store.transaction():
+            if key:
+                if len(key) > 255:
+                    raise StripeError(400, "Idempotency keys can be no longer than 255"
+                                      " characters.", param="Idempotency-Key")
+                saved = self.store.idempotent_result(account, key)
+                if saved is not None:
+                    if saved["fingerprint"] != fingerprint:
+                        raise StripeError(
+                            400, "Keys for idempotent requests can only be used with the same"
+                            " parameters they were first used with. Try using a key other than"
+                            f" '{key}' if you meant to execute a different request.",
+                            type="idempotency_error")
+                    return Response(saved["status"], json.loads(saved["body"]),
+                                    {"Idempotent-Replayed": "true", "Idempotency-Key": key})
+            ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
+            try:
+                body = public(route.handler(ctx, checked, **path_args))
+                for expansion in checked.get("expand") or []:
+                    body = _expand(ctx, body, str(expansion).split("."))
+                response = Response(200, body)
+            except StripeError as exc:  # state changed before a 402 (a decline) is kept
+                response = Response(exc.status, exc.body(), dict(exc.headers))
+            if key:
+                self.store.save_idempotent_result(account, key, fingerprint, response.status,
+                                                  response.body, ctx.now)
+                response.headers["Idempotency-Key"] = key
+            return response
+
+    # conveniences for notebooks and tests ------------------------------------------------
+    def account_of(self, api_key: str) -> str:
+        return account_for_key(api_key)[0]
+
+    def add_receiver(self, name: str, receiver: Any) -> str:
+        """Register an in-process webhook receiver; returns the URL to give a WebhookEndpoint."""
+        url = f"inprocess://{name}"
+        self.deliveries.receivers[url] = receiver
+        return url
+
+    def run_deliveries(self) -> int:
+        return self.deliveries.run_due()
+
+    def advance_clock(self, seconds: float) -> int:
+        now = self.clock.advance(seconds)
+        self.deliveries.run_due()
+        return now

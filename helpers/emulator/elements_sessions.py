@@ -1,0 +1,78 @@
+"""What the Payment Element loads when it mounts (Stripe.js's private `elements/sessions`).
+
+Given a PaymentIntent's client secret and, optionally, a CustomerSession's, it answers with the
+intent (publishable-key fields), the payment method types to offer, and the saved methods the
+session allows the element to redisplay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import customer_sessions, payment_intents
+from .context import Context, public
+from .errors import StripeError
+from .routing import route
+
+# Types the Payment Element can redisplay (reference §1, docs "existing customers").
+REDISPLAYABLE_TYPES = ("card", "link", "us_bank_account", "acss_debit", "sepa_debit",
+                       "bacs_debit", "au_becs_debit", "nz_bank_account", "ideal", "sofort",
+                       "bancontact")
+
+
+def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any]) -> list:
+    """Saved methods the element shows: allowed types and filters, default first, newest next."""
+    if features.get("payment_method_redisplay") != "enabled":
+        return []
+    filters = features.get("payment_method_allow_redisplay_filters") or ["always"]
+    limit = features.get("payment_method_redisplay_limit") or 3
+    methods = [pm for pm in ctx.store.list(ctx.account, "payment_method", customer=customer["id"])
+               if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters]
+    default = customer["invoice_settings"].get("default_payment_method")
+    # Order is UNCONFIRMED (reference §1): default first, then newest first.
+    methods.sort(key=lambda pm: (pm["id"] != default, -pm["created"]))
+    return [public(pm) for pm in methods[:limit]]
+
+
+@route("GET", "/v1/elements/sessions", None, publishable=True)
+def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    secret = params.get("client_secret")
+    if not isinstance(secret, str) or "_secret_" not in secret:
+        raise StripeError(400, "Missing required param: client_secret.",
+                          code="parameter_missing", param="client_secret")
+    pi_id = secret.split("_secret_")[0]
+    pi = payment_intents._load(ctx, pi_id, {"client_secret": secret} if ctx.publishable
+                               else {})
+    if pi["client_secret"] != secret:
+        raise StripeError(400, "The client_secret provided does not match any associated"
+                          " PaymentIntent on this account.", param="client_secret")
+    session_info = None
+    customer_info = None
+    session_secret = params.get("customer_session_client_secret")
+    if session_secret:
+        session = customer_sessions.load(ctx, session_secret, "customer_session_client_secret")
+        element = session["components"]["payment_element"]
+        if not element["enabled"]:
+            raise StripeError(400, "This CustomerSession does not enable the payment_element"
+                              " component.", param="customer_session_client_secret")
+        if pi["customer"] and pi["customer"] != session["customer"]:
+            raise StripeError(400, "The CustomerSession's customer does not match the"
+                              " PaymentIntent's customer.", param="customer_session_client_secret")
+        customer = ctx.get("customer", session["customer"], "customer")
+        features = element["features"]
+        session_info = {"customer": customer["id"], "expires_at": session["expires_at"],
+                        "features": features}
+        customer_info = {
+            "id": customer["id"],
+            "default_payment_method": customer["invoice_settings"]["default_payment_method"],
+            "payment_methods": redisplayable(ctx, customer, features),
+        }
+    return {
+        "object": "elements_session",
+        "livemode": False,
+        "payment_intent": payment_intents.for_key(ctx, pi) if ctx.publishable else
+        {k: public(pi.get(k)) for k in payment_intents.PUBLISHABLE_FIELDS},
+        "payment_method_types": pi["payment_method_types"],
+        "customer": customer_info,
+        "customer_session": session_info,
+    }

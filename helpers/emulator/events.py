@@ -1,0 +1,122 @@
+"""Events and WebhookEndpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import Context, list_envelope
+from .errors import StripeError
+from .routing import route
+
+RANGE_KEYS = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+              "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+
+
+def _created_filter(created: Any) -> Any:
+    if created in (None, ""):
+        return lambda value: True
+    if isinstance(created, dict):
+        checks = [(RANGE_KEYS[k], int(v)) for k, v in created.items() if k in RANGE_KEYS]
+        return lambda value: all(check(value, bound) for check, bound in checks)
+    return lambda value: value == int(created)
+
+
+def _type_matches(pattern: str, event_type: str) -> bool:
+    if pattern.endswith("*"):
+        return event_type.startswith(pattern[:-1])
+    return pattern == event_type
+
+
+@route("GET", "/v1/events", "EventListParams")
+def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.require_secret_key()
+    items = ctx.store.list(ctx.account, "event")
+    wanted = [params["type"]] if params.get("type") else params.get("types") or []
+    if wanted:
+        items = [e for e in items if any(_type_matches(w, e["type"]) for w in wanted)]
+    created = _created_filter(params.get("created"))
+    items = [e for e in items if created(e["created"])]
+    return list_envelope(ctx, items, params, "/v1/events")
+
+
+@route("GET", "/v1/events/{id}", "EventRetrieveParams")
+def retrieve(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.require_secret_key()
+    return ctx.get("event", id)
+
+
+def _without_secret(endpoint: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in endpoint.items() if k != "secret"}
+
+
+def _check_url(url: Any) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://", "inprocess://")):
+        raise StripeError(400, "Invalid URL: must be an http(s) URL (or an in-process receiver"
+                          " registered with the kit).", code="url_invalid", param="url")
+    return url
+
+
+@route("POST", "/v1/webhook_endpoints", "WebhookEndpointCreateParams")
+def create_endpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.require_secret_key()
+    endpoint = {
+        "id": ctx.new_id("we"),
+        "object": "webhook_endpoint",
+        "api_version": params.get("api_version") or None,
+        "application": None,
+        "created": ctx.now,
+        "description": params.get("description") or None,
+        "enabled_events": list(params["enabled_events"]),
+        "livemode": False,
+        "metadata": dict(params.get("metadata") or {}),
+        "secret": f"whsec_{ctx.secret('whsec')}",
+        "status": "enabled",
+        "url": _check_url(params["url"]),
+    }
+    ctx.save(endpoint)
+    return endpoint  # the only response that carries `secret`
+
+
+@route("GET", "/v1/webhook_endpoints", "WebhookEndpointListParams")
+def list_endpoints(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.require_secret_key()
+    items = [_without_secret(e) for e in ctx.store.list(ctx.account, "webhook_endpoint")]
+    return list_envelope(ctx, items, params, "/v1/webhook_endpoints")
+
+
+@route("GET", "/v1/webhook_endpoints/{id}", "WebhookEndpointRetrieveParams")
+def retrieve_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.require_secret_key()
+    return _without_secret(ctx.get("webhook_endpoint", id))
+
+
+@route("POST", "/v1/webhook_endpoints/{id}", "WebhookEndpointModifyParams")
+def update_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.require_secret_key()
+    endpoint = ctx.get("webhook_endpoint", id)
+    if "url" in params:
+        endpoint["url"] = _check_url(params["url"])
+    if "enabled_events" in params:
+        endpoint["enabled_events"] = list(params["enabled_events"])
+    if "description" in params:
+        endpoint["description"] = params["description"] or None
+    if "metadata" in params:
+        endpoint["metadata"] = {**endpoint["metadata"], **(params["metadata"] or {})}
+    if "disabled" in params:
+        endpoint["status"] = "disabled" if params["disabled"] else "enabled"
+    ctx.save(endpoint)
+    return _without_secret(endpoint)
+
+
+@route("DELETE", "/v1/webhook_endpoints/{id}", "WebhookEndpointDeleteParams")
+def delete_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.require_secret_key()
+    ctx.get("webhook_endpoint", id)
+    ctx.store.delete(ctx.account, id)
+    return {"id": id, "object": "webhook_endpoint", "deleted": True}
+
+
+def endpoints_for(ctx: Context, event_type: str) -> list[dict[str, Any]]:
+    return [e for e in ctx.store.list(ctx.account, "webhook_endpoint")
+            if e["status"] == "enabled"
+            and any(p == "*" or _type_matches(p, event_type) for p in e["enabled_events"])]

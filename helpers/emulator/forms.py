@@ -1,0 +1,71 @@
+"""Stripe's form encoding: `a[b][0]=x` <-> nested dicts and lists.
+
+stripe-python sends every request this way (query string for GET/DELETE, body for POST);
+the emulator decodes it into the nested shape its handlers and validators work on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def _split(key: str) -> list[str]:
+    head = key.split("[", 1)[0]
+    return [head, *_PART.findall(key[len(head):])]
+
+
+def _listify(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _listify(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node):
+            return [node[k] for k in sorted(node, key=int)]
+        if list(node) == [""]:  # expand[]=a style arrays
+            value = node[""]
+            return value if isinstance(value, list) else [value]
+    return node
+
+
+def decode(text: str) -> dict[str, Any]:
+    """Decode a form/query string into nested params (`expand[]` and `a[0]` become lists)."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        parts = _split(key)
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            last = parts[-1]
+            if last == "" and "" in node:
+                existing = node[""]
+                node[""] = [*existing, value] if isinstance(existing, list) else [existing, value]
+            else:
+                node[last] = value
+    return _listify(root)
+
+
+def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}[{k}]" if prefix else str(k), v, out)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _flatten(f"{prefix}[{i}]", v, out)
+    elif value is None:
+        return
+    elif isinstance(value, bool):
+        out.append((prefix, "true" if value else "false"))
+    else:
+        out.append((prefix, str(value)))
+
+
+def encode(params: dict[str, Any]) -> str:
+    """Encode nested params the way stripe-python does."""
+    out: list[tuple[str, str]] = []
+    _flatten("", params, out)
+    return urlencode(out)

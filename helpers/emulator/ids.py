@@ -1,0 +1,44 @@
+"""Stripe-shaped identifiers and secrets.
+
+Real Stripe ids are random. In deterministic mode (`KIT_DETERMINISTIC=1`, used when notebook
+outputs are regenerated and checked) they are derived from a per-account counter, so the same
+notebook run on a fresh emulator prints the same ids every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+
+ALPHABET = string.ascii_letters + string.digits
+
+# Length of the random part after the prefix, as seen on real objects (reference §8).
+LENGTHS = {"cus": 14, "cuss_secret": 47, "secret": 25, "whsec": 32, "req": 14}
+DEFAULT_LENGTH = 24
+
+
+def _encode(digest: bytes, length: int) -> str:
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _ in range(length):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars)
+
+
+class IdFactory:
+    """Makes ids like `pi_3Q...`; deterministic when given a seed."""
+
+    def __init__(self, seed: str | None = None) -> None:
+        self.seed = seed
+
+    def token(self, kind: str, counter: int, scope: str = "") -> str:
+        length = LENGTHS.get(kind, DEFAULT_LENGTH)
+        if self.seed is None:
+            return "".join(secrets.choice(ALPHABET) for _ in range(length))
+        digest = hashlib.sha512(f"{self.seed}:{scope}:{kind}:{counter}".encode()).digest()
+        return _encode(digest, length)
+
+    def make(self, prefix: str, counter: int, scope: str = "") -> str:
+        return f"{prefix}_{self.token(prefix, counter, scope)}"

@@ -1,0 +1,193 @@
+"""SQLite persistence for the emulator.
+
+One file holds every account's objects, so several processes (the notebook kernel, the HTTP
+server, a CLI `trigger`) can share state; WAL mode lets readers and one writer work together.
+Objects are stored as JSON documents with a few indexed columns for listing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    account  TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    type     TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    created  INTEGER NOT NULL,
+    customer TEXT,
+    data     TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects (account, type, seq);
+CREATE TABLE IF NOT EXISTS counters (
+    account TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    account TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,
+    PRIMARY KEY (account, key)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    account       TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    endpoint_id   TEXT NOT NULL,
+    attempt       INTEGER NOT NULL DEFAULT 0,
+    state         TEXT NOT NULL DEFAULT 'pending',
+    due_at        REAL NOT NULL,
+    last_status   INTEGER,
+    last_excerpt  TEXT,
+    last_duration_ms REAL
+);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id INTEGER NOT NULL,
+    account     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    status      INTEGER,
+    ok          INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    excerpt     TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Store:
+    """A thread-safe handle on the emulator's SQLite database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit of work; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    # counters ---------------------------------------------------------------------------
+    def next_value(self, account: str, name: str) -> int:
+        with self.transaction():
+            row = self.execute(
+                "SELECT value FROM counters WHERE account=? AND name=?", (account, name)
+            ).fetchone()
+            value = (row["value"] if row else 0) + 1
+            self.execute(
+                "INSERT INTO counters(account, name, value) VALUES (?,?,?) "
+                "ON CONFLICT(account, name) DO UPDATE SET value=excluded.value",
+                (account, name, value),
+            )
+            return value
+
+    # objects ----------------------------------------------------------------------------
+    def put(self, account: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Insert or replace an object (keeps its original list position)."""
+        with self.transaction():
+            row = self.execute(
+                "SELECT seq FROM objects WHERE account=? AND id=?", (account, obj["id"])
+            ).fetchone()
+            seq = row["seq"] if row else self.next_value("", "seq")
+            customer = obj.get("customer") if isinstance(obj.get("customer"), str) else None
+            self.execute(
+                "INSERT OR REPLACE INTO objects(account, id, type, seq, created, customer, data)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (account, obj["id"], obj["object"], seq, obj.get("created") or 0, customer,
+                 json.dumps(obj)),
+            )
+        return obj
+
+    def get(self, account: str, object_id: str, kind: str | None = None) -> dict | None:
+        row = self.execute(
+            "SELECT type, data FROM objects WHERE account=? AND id=?", (account, object_id)
+        ).fetchone()
+        if row is None or (kind and row["type"] != kind):
+            return None
+        return json.loads(row["data"])
+
+    def delete(self, account: str, object_id: str) -> None:
+        self.execute("DELETE FROM objects WHERE account=? AND id=?", (account, object_id))
+
+    def list(
+        self, account: str, kind: str, *, customer: str | None = None
+    ) -> list[dict[str, Any]]:
+        """All objects of a kind, newest first (Stripe's list order)."""
+        sql = "SELECT data FROM objects WHERE account=? AND type=?"
+        args: list[Any] = [account, kind]
+        if customer is not None:
+            sql += " AND customer=?"
+            args.append(customer)
+        rows = self.execute(sql + " ORDER BY seq DESC", tuple(args)).fetchall()
+        return [json.loads(r["data"]) for r in rows]
+
+    # idempotency ------------------------------------------------------------------------
+    def idempotent_result(self, account: str, key: str) -> sqlite3.Row | None:
+        return self.execute(
+            "SELECT fingerprint, status, body FROM idempotency WHERE account=? AND key=?",
+            (account, key),
+        ).fetchone()
+
+    def save_idempotent_result(
+        self, account: str, key: str, fingerprint: str, status: int, body: dict, now: int
+    ) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO idempotency(account, key, fingerprint, status, body, created)"
+            " VALUES (?,?,?,?,?,?)",
+            (account, key, fingerprint, status, json.dumps(body), now),
+        )
+
+    # meta -------------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, value))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,88 @@
+"""Request validation driven by stripe-python's generated parameter types.
+
+`stripe.params.*Params` are TypedDicts generated from Stripe's OpenAPI spec. Validating the
+decoded form against them with pydantic (lax mode turns "1099" into 1099 and "true" into True;
+unknown keys are forbidden) gives Stripe's refusals without a hand-kept list of names.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import typing
+from typing import Any
+
+import stripe.params
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+from stripe._request_options import RequestOptions
+
+from .errors import StripeError
+
+# Keys of stripe-python's per-request options: they are never API parameters.
+REQUEST_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
+_UNION_TAG = re.compile(r"[\[\]'\-]|^(int|str|bool|float|none|list|dict|typed-dict)$")
+_PREFERENCE = ["extra_forbidden", "missing", "int_parsing", "int_from_float", "bool_parsing"]
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(class_name: str) -> TypeAdapter:
+    params_type = getattr(stripe.params, class_name)
+    adapter: TypeAdapter = TypeAdapter(
+        list[params_type],
+        config=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+    )
+    from stripe._stripe_context import StripeContext
+
+    namespace = {name: getattr(typing, name) for name in
+                 ("Any", "Dict", "List", "Mapping", "Optional", "Union", "Literal")}
+    adapter.rebuild(_types_namespace={**namespace, "StripeContext": StripeContext})
+    return adapter
+
+
+def param_name(loc: tuple[Any, ...]) -> str:
+    """('components', 'payment_element', 'enabled') -> 'components[payment_element][enabled]'."""
+    parts = [str(p) for p in loc if isinstance(p, int) or not _UNION_TAG.search(str(p))]
+    if not parts:
+        return ""
+    return parts[0] + "".join(f"[{p}]" for p in parts[1:])
+
+
+def _as_stripe_error(exc: ValidationError) -> StripeError:
+    errors = exc.errors()
+    errors.sort(key=lambda e: _PREFERENCE.index(e["type"]) if e["type"] in _PREFERENCE else 99)
+    error = errors[0]
+    name = param_name(error["loc"][1:])
+    kind, value = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        return StripeError(400, f"Received unknown parameter: {name}",
+                           code="parameter_unknown", param=name)
+    if kind == "missing":
+        return StripeError(400, f"Missing required param: {name}.",
+                           code="parameter_missing", param=name)
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return StripeError(400, f"Invalid integer: {value}",
+                           code="parameter_invalid_integer", param=name)
+    if kind in ("bool_parsing", "bool_type"):
+        return StripeError(400, f"Invalid boolean: {value}",
+                           code="parameter_invalid_boolean", param=name)
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return StripeError(400, f"Invalid {name}: must be one of {expected}", param=name)
+    if kind in ("dict_type", "typed_dict_type", "model_type"):
+        return StripeError(400, f"Invalid object for {name}", code="parameter_invalid", param=name)
+    if kind == "list_type":
+        return StripeError(400, f"Invalid array for {name}", code="parameter_invalid", param=name)
+    return StripeError(400, f"Invalid value for {name}: {error['msg']}",
+                       code="parameter_invalid", param=name)
+
+
+def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check `params` against `stripe.params.<class_name>`; return them typed, or raise."""
+    for key in params:
+        if key in REQUEST_OPTION_KEYS:
+            raise StripeError(400, f"Received unknown parameter: {key}",
+                              code="parameter_unknown", param=key)
+    try:
+        return _adapter(class_name).validate_python([params])[0]
+    except ValidationError as exc:
+        raise _as_stripe_error(exc) from None

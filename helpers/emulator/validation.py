@@ -24,7 +24,7 @@ _UNION_TAG = re.compile(r"[\[\]'\-]|^(int|str|bool|float|none|list|dict|typed-di
 _PREFERENCE = ["extra_forbidden", "missing", "int_parsing", "int_from_float", "bool_parsing"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _adapter(class_name: str) -> TypeAdapter:
     params_type = getattr(stripe.params, class_name)
     adapter: TypeAdapter = TypeAdapter(

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""One entry point for the kit: set up a venv, then open JupyterLab, run the tests or serve Voilà.
+
+    python3 kit.py                 # JupyterLab on notebooks/ (emulator unless test keys are set)
+    python3 kit.py lab --no-browser --port 8890
+    python3 kit.py test [pytest args...]
+    python3 kit.py voila [voila args...]
+    python3 kit.py regenerate
+    python3 kit.py --venv PATH ...  # or KIT_VENV=PATH: use another venv location
+
+Standard library only: a new user runs it with a bare Python 3.11+ before anything is installed.
+Keep the syntax parseable by old Pythons too, so the version check below can explain itself.
+"""
+
+import sys
+
+if sys.version_info < (3, 11):  # noqa: UP036  (old Pythons must reach this line and explain)
+    sys.stderr.write(
+        "kit.py needs Python 3.11 or newer; this is Python "
+        + ".".join(str(part) for part in sys.version_info[:3]) + " (" + sys.executable + ").\n"
+        "Install a newer Python (Debian/Ubuntu: apt-get install python3.11 python3.11-venv; "
+        "macOS: brew install python@3.11) and run it with that, e.g. python3.11 kit.py\n"
+    )
+    sys.exit(2)
+
+import hashlib  # noqa: E402  (after the version check on purpose)
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+COMMANDS = ("lab", "test", "voila", "regenerate")
+KEY_VARS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")
+LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
+STAMP_NAME = ".kit-install-stamp.json"
+VOILA_NOTEBOOK = "notebooks/03_client_side.ipynb"
+VOILA_PORT = "8866"
+# The exact pytest invocation CI runs (README's test command goes through here).
+PYTEST_ARGS = [
+    "-m", "pytest", "tests", "notebooks",
+    "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg",
+]
+
+USAGE = __doc__.split("\n\n")[1]
+
+
+class KitError(Exception):
+    """A problem the user can fix; carries the message and the exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def mask(key: str) -> str:
+    """Show a key's kind and last four characters only, so logs and screens never hold a secret."""
+    for prefix in ("sk_test_", "pk_test_", "rk_test_", *LIVE_PREFIXES):
+        if key.startswith(prefix):
+            return prefix + "…" + (key[-4:] if len(key) > len(prefix) + 8 else "")
+    return "…" + key[-4:] if len(key) > 12 else "…"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines the way python-dotenv does for simple files (no venv needed yet)."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return values
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        name, sep, value = line.partition("=")
+        if not sep:
+            continue
+        value = value.strip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            end = value.find(quote, 1)
+            value = value[1:end] if end != -1 else value[1:]
+        else:
+            value = value.split(" #", 1)[0].strip()
+        values[name.strip()] = value
+    return values
+
+
+def key_sources() -> dict[str, list[tuple[str, str]]]:
+    """Every value each Stripe key variable has, with where it came from (environment, .env)."""
+    dotenv = read_dotenv(ROOT / ".env")
+    found: dict[str, list[tuple[str, str]]] = {}
+    for var in KEY_VARS:
+        found[var] = []
+        if os.environ.get(var):
+            found[var].append(("environment", os.environ[var]))
+        if dotenv.get(var):
+            found[var].append((".env", dotenv[var]))
+    return found
+
+
+def refuse_live_keys(sources: dict[str, list[tuple[str, str]]]) -> None:
+    """Stop before anything runs if any source holds a live key: the kit never moves real money."""
+    for var, values in sources.items():
+        for origin, value in values:
+            if value.startswith(LIVE_PREFIXES):
+                raise KitError(
+                    f"Refusing to start: {var} in the {origin} is a live key ({mask(value)}). "
+                    "This kit only runs on the offline emulator or Stripe TEST mode; "
+                    "live keys (sk_live_/rk_live_/pk_live_) are refused. "
+                    "Use test keys (sk_test_/pk_test_) or unset both to use the emulator.",
+                    code=2,
+                )
+
+
+def describe_backend(sources: dict[str, list[tuple[str, str]]]) -> str:
+    """One line saying which backend the notebooks will use; fail early on half-set or odd keys."""
+    # The environment wins over .env, as with python-dotenv's default (override=False).
+    secret = sources["STRIPE_SECRET_KEY"][0] if sources["STRIPE_SECRET_KEY"] else None
+    public = sources["STRIPE_PUBLISHABLE_KEY"][0] if sources["STRIPE_PUBLISHABLE_KEY"] else None
+    if secret is None and public is None:
+        return "Backend: offline Stripe emulator (no keys needed; test keys in .env switch it)."
+    if secret is None or public is None:
+        have, missing = KEY_VARS if secret else KEY_VARS[::-1]
+        raise KitError(
+            f"{have} is set but {missing} is not. Set both test keys (see .env.example) "
+            "or unset both to use the offline emulator.",
+            code=2,
+        )
+    problems = []
+    if not secret[1].startswith("sk_test_"):
+        problems.append(f"STRIPE_SECRET_KEY ({secret[0]}) should start with sk_test_, "
+                        f"got {mask(secret[1])}")
+    if not public[1].startswith("pk_test_"):
+        problems.append(f"STRIPE_PUBLISHABLE_KEY ({public[0]}) should start with pk_test_, "
+                        f"got {mask(public[1])}")
+    if problems:
+        raise KitError("; ".join(problems) + ".", code=2)
+    return (f"Backend: Stripe test mode ({mask(secret[1])} from the {secret[0]}, "
+            f"{mask(public[1])} from the {public[0]}).")
+
+
+# --------------------------------------------------------------------------- venv
+
+
+def venv_bin(venv: Path, name: str) -> Path:
+    """Path of an executable inside the venv (bin/ on POSIX, Scripts/ on Windows)."""
+    if os.name == "nt":
+        return venv / "Scripts" / (name + ".exe")
+    return venv / "bin" / name
+
+
+def ensure_venv(venv: Path) -> Path:
+    """Create the venv if it is missing and return its python; explain the usual Debian failure."""
+    python = venv_bin(venv, "python")
+    venv_hint = (
+        "On Debian/Ubuntu install the venv module first: "
+        f"apt-get install python3-venv (or python{sys.version_info[0]}.{sys.version_info[1]}-venv)"
+    )
+    if not python.exists():
+        if importlib.util.find_spec("ensurepip") is None:
+            raise KitError(f"This Python ({sys.executable}) cannot create virtual environments "
+                           f"(ensurepip is missing). {venv_hint}, then rerun.")
+        print(f"Creating a virtual environment in {venv} …", flush=True)
+        result = subprocess.run([sys.executable, "-m", "venv", str(venv)])
+        if result.returncode != 0 or not python.exists():
+            raise KitError(f"Could not create the virtual environment in {venv}. {venv_hint}; "
+                           f"then delete {venv} and rerun.")
+    check = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True)
+    if check.returncode != 0:
+        raise KitError(f"The virtual environment in {venv} has no working pip (a half-created "
+                       f"venv?). {venv_hint}; then delete {venv} and rerun.")
+    return python
+
+
+def pyproject_sha256() -> str:
+    """Hash of pyproject.toml: a changed dependency list means the install must be redone."""
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_installed(venv: Path, python: Path, extras: tuple[str, ...]) -> None:
+    """pip install -e the project (with extras) unless the stamp says this exact pyproject is in."""
+    stamp = venv / STAMP_NAME
+    digest = pyproject_sha256()
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        if recorded.get("sha256") == digest and set(extras) <= set(recorded.get("extras", [])):
+            return
+        # Same pyproject, more extras wanted: install the union so the stamp stays truthful.
+        if recorded.get("sha256") == digest:
+            extras = tuple(sorted(set(extras) | set(recorded.get("extras", []))))
+    except (OSError, ValueError, AttributeError):
+        pass
+    stamp.unlink(missing_ok=True)  # a failed install must not look like a finished one
+    target = "." + (f"[{','.join(extras)}]" if extras else "")
+    print(f"Installing the kit into {venv} (pip install -e \"{target}\"; first run takes a few "
+          "minutes) …", flush=True)
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise KitError(f"pip install -e \"{target}\" failed (see above). Fix the cause and rerun; "
+                       "nothing is skipped until an install succeeds.", code=result.returncode)
+    stamp.write_text(json.dumps({"sha256": digest, "extras": sorted(extras)}) + "\n",
+                     encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def emulator_env() -> dict[str, str]:
+    """Environment for tests and regeneration: emulator only, in memory, stable ids."""
+    env = dict(os.environ)
+    for var in KEY_VARS:
+        env.pop(var, None)
+    env["KIT_EMULATOR_DB"] = ":memory:"
+    env["KIT_DETERMINISTIC"] = "1"
+    return env
+
+
+def replace_process(argv: list[str], env: dict[str, str] | None = None) -> int:
+    """Hand the terminal over to the long-running server (Ctrl-C goes straight to it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "nt":
+        return subprocess.call(argv, cwd=ROOT, env=env)
+    os.chdir(ROOT)
+    os.execve(argv[0], argv, env if env is not None else dict(os.environ))
+    return 0  # not reached
+
+
+def run_test(python: Path, args: list[str]) -> int:
+    """ruff, then pytest (unit + nbval) on the emulator: pytest's exit code, or 1 if ruff failed."""
+    env = emulator_env()
+    if "CHROMIUM_PATH" not in env and Path("/usr/bin/chromium").exists():
+        env["CHROMIUM_PATH"] = "/usr/bin/chromium"
+    if any(origin == ".env" for values in key_sources().values() for origin, _ in values):
+        print("Note: .env holds Stripe keys. kit.py unsets them for the test run, but code that "
+              "reads .env itself would still see them; tests are meant for the emulator.",
+              flush=True)
+    print("$ ruff check .", flush=True)
+    ruff = subprocess.run([str(python), "-m", "ruff", "check", "."], cwd=ROOT, env=env)
+    cmd = [str(python), *PYTEST_ARGS, *args]
+    print("$ python " + " ".join(PYTEST_ARGS + args), flush=True)
+    pytest = subprocess.run(cmd, cwd=ROOT, env=env)
+    if pytest.returncode != 0:
+        return pytest.returncode
+    if ruff.returncode != 0:
+        print("ruff check failed (see above).", file=sys.stderr)
+        return 1
+    return 0
+
+
+def has_option(args: list[str], name: str) -> bool:
+    """True if a --name or --name=value option is among the passthrough args."""
+    return any(a == name or a.startswith(name + "=") for a in args)
+
+
+def parse_args(argv: list[str]) -> tuple[str, Path, list[str]]:
+    """Split argv into (command, venv path, passthrough args); --venv may appear anywhere."""
+    venv_arg = os.environ.get("KIT_VENV") or None
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg == "--venv":
+            if i + 1 >= len(argv):
+                raise KitError("--venv needs a path, e.g. --venv ~/.venvs/stripe-kit", code=2)
+            venv_arg = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--venv="):
+            venv_arg = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    command = "lab"
+    if rest and rest[0] in COMMANDS:
+        command = rest.pop(0)
+    venv = Path(venv_arg).expanduser().resolve() if venv_arg else ROOT / ".venv"
+    return command, venv, rest
+
+
+def main(argv: list[str]) -> int:
+    """Check keys first (nothing runs with a live key), then set up the venv and run the command."""
+    if argv[:1] in (["-h"], ["--help"], ["help"]):
+        print(USAGE)
+        return 0
+    command, venv, args = parse_args(argv)
+    sources = key_sources()
+    refuse_live_keys(sources)
+    if command == "test":
+        print("Backend for tests: offline Stripe emulator (in memory, deterministic; "
+              "Stripe keys are unset for the run).", flush=True)
+    elif command == "regenerate":
+        print("Backend for regeneration: offline Stripe emulator (in memory, deterministic).",
+              flush=True)
+    else:
+        print(describe_backend(sources), flush=True)
+
+    python = ensure_venv(venv)
+    ensure_installed(venv, python, ("test",) if command == "test" else ())
+
+    if command == "test":
+        return run_test(python, args)
+    if command == "regenerate":
+        script = ROOT / "scripts" / "regenerate_notebooks.py"
+        return subprocess.call([str(python), str(script), *args], cwd=ROOT, env=emulator_env())
+    if command == "voila":
+        if not (ROOT / VOILA_NOTEBOOK).exists():
+            raise KitError(f"{VOILA_NOTEBOOK} is missing; nothing to serve.")
+        extra = [] if has_option(args, "--port") else [f"--port={VOILA_PORT}"]
+        return replace_process([str(venv_bin(venv, "voila")), VOILA_NOTEBOOK, *extra, *args])
+    extra = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not has_option(args, "--allow-root"):
+        # Containers and CI often run as root; JupyterLab refuses to start there without this.
+        print("Running as root: passing --allow-root to JupyterLab.", flush=True)
+        extra.append("--allow-root")
+    return replace_process([str(venv_bin(venv, "jupyter")), "lab", "notebooks/", *extra, *args])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KitError as err:
+        print(f"kit.py: {err}", file=sys.stderr)
+        sys.exit(err.code)
+    except KeyboardInterrupt:
+        sys.exit(130)

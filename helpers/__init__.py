@@ -1,1 +1,40 @@
-"""The kit's Python package (public API filled in below)."""
+"""The kit's helpers: everything the notebooks import.
+
+    import helpers
+    backend = helpers.start()          # emulator by default, Stripe test mode with test keys
+    customer = helpers.returning_customer()
+    secrets = helpers.create_intent_and_customer_session(customer.id)
+    helpers.PaymentElement(**secrets)  # the Payment Element, in the notebook
+"""
+
+from __future__ import annotations
+
+from .backend import Backend, KeyConfigError, LiveKeyError, configure, current, mask
+from .customers import returning_customer, save_card, saved_methods
+from .display import Table, mask_secret, payment_methods_table
+from .envcheck import check_environment
+from .fulfilment import OrderBook
+from .server_side import create_intent_and_customer_session, methods_the_element_shows
+from .webhooks import Listener, listen
+
+__all__ = [
+    "Backend", "KeyConfigError", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
+    "Table", "check_environment", "configure", "create_intent_and_customer_session", "current",
+    "listen", "mask", "mask_secret", "methods_the_element_shows", "payment_methods_table",
+    "returning_customer", "save_card", "saved_methods", "start",
+]
+
+
+def start() -> Backend:
+    """Configure the backend for this notebook and say which one is active."""
+    backend = configure()
+    print(backend.describe())
+    return backend
+
+
+def __getattr__(name: str):  # the widget pulls in anywidget: load it only when asked for
+    if name == "PaymentElement":
+        from .payment_element import PaymentElement
+
+        return PaymentElement
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

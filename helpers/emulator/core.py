@@ -70,7 +70,8 @@ def account_for_key(api_key: str | None) -> tuple[str, str]:
     if not api_key:
         raise StripeError(
             401, "You did not provide an API key. You need to provide your API key in the"
-            " Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+            " Authorization header, using Bearer auth (e.g. 'Authorization: Bearer"
+            " YOUR_SECRET_KEY').")
     for prefix, kind in KEY_KINDS.items():
         if api_key.startswith(prefix) and len(api_key) > len(prefix):
             suffix = api_key[len(prefix):]

@@ -162,3 +162,11 @@ class Deliveries:
             args.append(event_id)
         rows = self.emulator.store.execute(sql + " ORDER BY id", tuple(args)).fetchall()
         return [dict(r) for r in rows]
+
+
+def redeliver(emulator: Emulator, account: str, event_id: str, endpoint_id: str) -> int:
+    """Send an event to an endpoint again (like "Resend" in the Dashboard); returns attempts."""
+    emulator.store.execute(
+        "INSERT INTO deliveries(account, event_id, endpoint_id, due_at) VALUES (?,?,?,?)",
+        (account, event_id, endpoint_id, emulator.clock.now_float()))
+    return emulator.run_deliveries()

@@ -20,18 +20,28 @@ REDISPLAYABLE_TYPES = ("card", "link", "us_bank_account", "acss_debit", "sepa_de
                        "bancontact")
 
 
-def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any]) -> list:
-    """Saved methods the element shows: allowed types and filters, default first, newest next."""
+def select_redisplayable(methods: list[dict[str, Any]], default_id: str | None,
+                         features: dict[str, Any]) -> list[dict[str, Any]]:
+    """The saved methods a Payment Element shows, given the CustomerSession's features.
+
+    Redisplay on; redisplayable types only; `allow_redisplay` in the filters (default
+    `["always"]`); the customer's default first, then newest first (order UNCONFIRMED,
+    reference §1); at most `payment_method_redisplay_limit` (default 3).
+    """
     if features.get("payment_method_redisplay") != "enabled":
         return []
     filters = features.get("payment_method_allow_redisplay_filters") or ["always"]
     limit = features.get("payment_method_redisplay_limit") or 3
-    methods = [pm for pm in ctx.store.list(ctx.account, "payment_method", customer=customer["id"])
-               if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters]
+    chosen = [pm for pm in methods
+              if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters]
+    chosen.sort(key=lambda pm: (pm["id"] != default_id, -pm["created"]))
+    return chosen[:limit]
+
+
+def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any]) -> list:
+    methods = ctx.store.list(ctx.account, "payment_method", customer=customer["id"])
     default = customer["invoice_settings"].get("default_payment_method")
-    # Order is UNCONFIRMED (reference §1): default first, then newest first.
-    methods.sort(key=lambda pm: (pm["id"] != default, -pm["created"]))
-    return [public(pm) for pm in methods[:limit]]
+    return [public(pm) for pm in select_redisplayable(methods, default, features)]
 
 
 @route("GET", "/v1/elements/sessions", None, publishable=True)

@@ -53,7 +53,8 @@ def missing(kind: str, object_id: str, param: str = "id") -> StripeError:
 
 
 def param_missing(name: str) -> StripeError:
-    return StripeError(400, f"Missing required param: {name}.", code="parameter_missing", param=name)
+    return StripeError(400, f"Missing required param: {name}.", code="parameter_missing",
+                       param=name)
 
 
 def param_invalid(name: str, message: str | None = None) -> StripeError:

@@ -222,6 +222,7 @@ def emulator_env() -> dict[str, str]:
         env.pop(var, None)
     env["KIT_EMULATOR_DB"] = ":memory:"
     env["KIT_DETERMINISTIC"] = "1"
+    env["KIT_BACKEND"] = "emulator"  # even if .env holds test keys (helpers.backend reads it)
     return env
 
 

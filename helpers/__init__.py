@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from . import display, exercises, stripejs
 from .backend import Backend, KeyConfigError, LiveKeyError, configure, current, mask
 from .customers import returning_customer, save_card, saved_methods
 from .display import Table, mask_secret, payment_methods_table
@@ -18,7 +19,7 @@ from .server_side import create_intent_and_customer_session, methods_the_element
 from .webhooks import Listener, listen
 
 __all__ = [
-    "Backend", "KeyConfigError", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
+    "Backend", "KeyConfigError", "display", "exercises", "stripejs", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
     "Table", "check_environment", "configure", "create_intent_and_customer_session", "current",
     "listen", "mask", "mask_secret", "methods_the_element_shows", "payment_methods_table",
     "returning_customer", "save_card", "saved_methods", "start",

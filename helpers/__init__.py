@@ -19,10 +19,11 @@ from .server_side import create_intent_and_customer_session, methods_the_element
 from .webhooks import Listener, listen
 
 __all__ = [
-    "Backend", "KeyConfigError", "display", "exercises", "stripejs", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
+    "Backend", "KeyConfigError", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
     "Table", "check_environment", "configure", "create_intent_and_customer_session", "current",
-    "listen", "mask", "mask_secret", "methods_the_element_shows", "payment_methods_table",
-    "returning_customer", "save_card", "saved_methods", "start",
+    "display", "exercises", "listen", "mask", "mask_secret", "methods_the_element_shows",
+    "payment_methods_table", "returning_customer", "save_card", "saved_methods", "start",
+    "stripejs",
 ]
 
 

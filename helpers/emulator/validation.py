@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 import typing
 from typing import Any
 
 import stripe.params
+import typing_extensions
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from stripe._request_options import RequestOptions
 
@@ -31,11 +33,7 @@ def _adapter(class_name: str) -> TypeAdapter:
         list[params_type],
         config=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
     )
-    from stripe._stripe_context import StripeContext
-
-    namespace = {name: getattr(typing, name) for name in
-                 ("Any", "Dict", "List", "Mapping", "Optional", "Union", "Literal")}
-    adapter.rebuild(_types_namespace={**namespace, "StripeContext": StripeContext})
+    adapter.rebuild(_types_namespace=_namespace())
     return adapter
 
 
@@ -76,6 +74,55 @@ def _as_stripe_error(exc: ValidationError) -> StripeError:
                        code="parameter_invalid", param=name)
 
 
+def _namespace() -> dict[str, Any]:
+    from stripe._stripe_context import StripeContext
+
+    names = {name: getattr(typing, name) for name in
+             ("Any", "Dict", "List", "Mapping", "Optional", "Union", "Literal")}
+    return {**names, "StripeContext": StripeContext}
+
+
+@functools.cache
+def _hints(typed_dict: type) -> dict[str, Any]:
+    return typing.get_type_hints(typed_dict, localns=_namespace())
+
+
+def _literal_values(tp: Any) -> set[Any]:
+    if typing.get_origin(tp) is typing.Literal:
+        return set(typing.get_args(tp))
+    return set()
+
+
+def check_enums(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
+    """Refuse values outside an enum even where the spec lets clients send any string.
+
+    The generated types say `Literal[...] | str` (the spec's `x-stripeBypassValidation`: new
+    values must not break old clients), but Stripe's server still refuses unknown values.
+    """
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or isinstance(tp, types.UnionType):
+        options = typing.get_args(tp)
+        allowed = set().union(*(_literal_values(o) for o in options))
+        if allowed and str in options and isinstance(value, str) and value not in allowed:
+            name = param_name(path)
+            shown = ", ".join(sorted(str(v) for v in allowed if v != ""))
+            raise StripeError(400, f"Invalid {name}: must be one of {shown}", param=name)
+        for option in options:
+            if (typing_extensions.is_typeddict(option) and isinstance(value, dict)) or (
+                    typing.get_origin(option) is list and isinstance(value, list)):
+                check_enums(option, value, path)
+        return
+    if typing_extensions.is_typeddict(tp) and isinstance(value, dict):
+        hints = _hints(tp)
+        for key, item in value.items():
+            if key in hints:
+                check_enums(hints[key], item, (*path, key))
+    elif origin is list and isinstance(value, list):
+        (item_type,) = typing.get_args(tp) or (Any,)
+        for index, item in enumerate(value):
+            check_enums(item_type, item, (*path, index))
+
+
 def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check `params` against `stripe.params.<class_name>`; return them typed, or raise."""
     for key in params:
@@ -83,6 +130,8 @@ def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
             raise StripeError(400, f"Received unknown parameter: {key}",
                               code="parameter_unknown", param=key)
     try:
-        return _adapter(class_name).validate_python([params])[0]
+        checked = _adapter(class_name).validate_python([params])[0]
     except ValidationError as exc:
         raise _as_stripe_error(exc) from None
+    check_enums(getattr(stripe.params, class_name), checked)
+    return checked

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh in-memory emulator and stripe-python clients bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import stripe
+
+from helpers.emulator import (
+    DEFAULT_PUBLISHABLE_KEY,
+    DEFAULT_SECRET_KEY,
+    Emulator,
+    EmulatorHTTPClient,
+    reset_emulator,
+)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emulator = Emulator(":memory:", deterministic=False)
+    reset_emulator(emulator)
+    yield emulator
+    reset_emulator(None)
+    emulator.store.close()
+
+
+def make_client(emulator: Emulator, key: str) -> stripe.StripeClient:
+    return stripe.StripeClient(key, http_client=EmulatorHTTPClient(emulator),
+                               base_addresses={"api": "http://emulator.invalid"},
+                               max_network_retries=0)
+
+
+@pytest.fixture
+def client_for(emulator: Emulator):
+    """Make a stripe-python client for any key on this emulator (another account, say)."""
+    return lambda key: make_client(emulator, key)
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> stripe.StripeClient:
+    """The server side: the default secret key."""
+    return make_client(emulator, DEFAULT_SECRET_KEY)
+
+
+@pytest.fixture
+def browser(emulator: Emulator) -> stripe.StripeClient:
+    """What a browser holds: the publishable key only."""
+    return make_client(emulator, DEFAULT_PUBLISHABLE_KEY)
+
+
+@pytest.fixture
+def customer(client: stripe.StripeClient) -> stripe.Customer:
+    """A returning customer with Visa 4242 and Mastercard 4444 saved, redisplay allowed."""
+    customer = client.v1.customers.create({"name": "Jenny Rosen"})
+    for token in ("pm_card_visa", "pm_card_mastercard"):
+        pm = client.v1.payment_methods.attach(token, {"customer": customer.id})
+        client.v1.payment_methods.update(pm.id, {"allow_redisplay": "always"})
+    return customer

@@ -1,0 +1,109 @@
+"""Events, webhook endpoints and signed deliveries; idempotency keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import stripe
+
+from helpers.emulator import Emulator
+
+RETURN_URL = "https://example.com/done"
+
+
+def pay(client: stripe.StripeClient, token: str = "pm_card_visa", **extra) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create({"amount": 1099, "currency": "usd", "confirm": True,
+                                             "payment_method": token, "return_url": RETURN_URL,
+                                             **extra})
+
+
+def test_a_payment_records_its_events(client: stripe.StripeClient) -> None:
+    intent = pay(client)
+    types = [e.type for e in client.v1.events.list({"limit": 100}).data]
+    assert types == ["payment_intent.succeeded", "charge.succeeded", "payment_intent.created"]
+    succeeded = client.v1.events.list({"type": "payment_intent.succeeded"}).data
+    assert len(succeeded) == 1 and succeeded[0].data.object.id == intent.id
+    assert succeeded[0].request.id.startswith("req_")
+    assert client.v1.events.retrieve(succeeded[0].id).type == "payment_intent.succeeded"
+
+
+def test_webhook_secret_is_returned_only_at_creation(client: stripe.StripeClient) -> None:
+    endpoint = client.v1.webhook_endpoints.create({"url": "https://example.com/hook",
+                                                   "enabled_events": ["*"]})
+    assert endpoint.secret.startswith("whsec_")
+    assert "secret" not in client.v1.webhook_endpoints.retrieve(endpoint.id)
+    assert client.v1.webhook_endpoints.update(endpoint.id, {"disabled": True}).status == "disabled"
+    assert client.v1.webhook_endpoints.delete(endpoint.id).deleted is True
+
+
+def receiver(emulator: Emulator, client: stripe.StripeClient, answers: list[int],
+             events: list[str]):
+    got: list[tuple[bytes, dict]] = []
+
+    def receive(payload: bytes, headers: dict) -> int:
+        got.append((payload, headers))
+        return answers.pop(0) if answers else 200
+
+    url = emulator.add_receiver(f"test-{len(events)}", receive)
+    endpoint = client.v1.webhook_endpoints.create({"url": url, "enabled_events": events})
+    return endpoint, got
+
+
+def test_deliveries_are_signed_and_verify_with_stripe_python(
+        emulator: Emulator, client: stripe.StripeClient) -> None:
+    endpoint, got = receiver(emulator, client, [], ["payment_intent.succeeded"])
+    intent = pay(client)
+    assert len(got) == 1
+    payload, headers = got[0]
+    event = stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], endpoint.secret)
+    assert event.type == "payment_intent.succeeded" and event.data.object.id == intent.id
+    assert set(dict(p.split("=", 1) for p in headers["Stripe-Signature"].split(","))) == \
+        {"t", "v1", "v0"}
+    tampered = payload.replace(b"1099", b"1000")
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(tampered, headers["Stripe-Signature"], endpoint.secret)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], "whsec_" + "other")
+
+
+def test_failed_deliveries_are_retried_then_counted_down(
+        emulator: Emulator, client: stripe.StripeClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_WEBHOOK_RETRY_SCHEDULE", "60,60,60")
+    endpoint, got = receiver(emulator, client, [500, 503], ["payment_intent.succeeded"])
+    pay(client)
+    event = client.v1.events.list({"type": "payment_intent.succeeded"}).data[0]
+    assert len(got) == 1 and event.pending_webhooks == 1
+    emulator.advance_clock(61)
+    assert len(got) == 2  # second attempt, still failing
+    emulator.advance_clock(61)
+    assert len(got) == 3
+    assert client.v1.events.retrieve(event.id).pending_webhooks == 0
+    attempts = emulator.deliveries.log(emulator.account_of(client._requestor.api_key))
+    assert [(a["attempt"], a["status"], a["ok"]) for a in attempts] == \
+        [(1, 500, 0), (2, 503, 0), (3, 200, 1)]
+    # every attempt is signed afresh, and each one verifies
+    for payload, headers in got:
+        stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], endpoint.secret)
+    assert json.loads(got[0][0])["id"] == json.loads(got[2][0])["id"]
+
+
+def test_idempotent_replay_and_mismatch(client: stripe.StripeClient) -> None:
+    first = client.v1.customers.create({"name": "Ann"}, {"idempotency_key": "key-1"})
+    replay = client.v1.customers.create({"name": "Ann"}, {"idempotency_key": "key-1"})
+    assert replay.id == first.id
+    assert replay.last_response.headers["Idempotent-Replayed"] == "true"
+    assert len(client.v1.customers.list().data) == 1
+    with pytest.raises(stripe.IdempotencyError, match="same parameters"):
+        client.v1.customers.create({"name": "Bob"}, {"idempotency_key": "key-1"})
+
+
+def test_a_declined_payment_replays_its_402(client: stripe.StripeClient) -> None:
+    options = {"idempotency_key": "decline-1"}
+    params = {"amount": 1099, "currency": "usd", "confirm": True, "return_url": RETURN_URL,
+              "payment_method": "pm_card_visa_chargeDeclined"}
+    for _ in range(2):
+        with pytest.raises(stripe.CardError):
+            client.v1.payment_intents.create(params, options)
+    assert len(client.v1.payment_intents.list().data) == 1

@@ -1,0 +1,145 @@
+"""The emulator over HTTP, and its promise: bad input gets a Stripe-shaped error, never a 500."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stripe
+
+from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, Emulator, forms, routing
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    db = tmp_path_factory.mktemp("emulator") / "emulator.sqlite3"
+    process = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "serve", "--port",
+                                str(port), "--db", str(db)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the emulator server did not start") from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(10)
+
+
+def call(base: str, method: str, path: str, body: str = "", key: str | None = DEFAULT_SECRET_KEY
+         ) -> tuple[int, dict, dict]:
+    request = urllib.request.Request(base + path, data=body.encode() if body else None,
+                                     method=method)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    if body:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), dict(error.headers)
+
+
+def test_stripe_python_works_over_http_with_api_base(server: str) -> None:
+    client = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": server},
+                                 max_network_retries=0)
+    customer = client.v1.customers.create({"name": "Over HTTP"})
+    intent = client.v1.payment_intents.create({
+        "amount": 1099, "currency": "usd", "customer": customer.id, "confirm": True,
+        "payment_method": "pm_card_visa", "return_url": "https://example.com"})
+    assert intent.status == "succeeded"
+    with pytest.raises(stripe.CardError) as declined:
+        client.v1.payment_intents.create({
+            "amount": 1099, "currency": "usd", "confirm": True, "return_url": "https://x.test",
+            "payment_method": "pm_card_visa_chargeDeclined"})
+    assert declined.value.request_id.startswith("req_")
+
+
+def test_errors_are_json_with_request_ids(server: str) -> None:
+    status, body, headers = call(server, "GET", "/v1/customers", key="nope")
+    assert status == 401 and body["error"]["type"] == "invalid_request_error"
+    assert headers["Request-Id"].startswith("req_")
+    status, body, _ = call(server, "GET", "/v1/nothing_here")
+    assert status == 404 and "Unrecognized request URL" in body["error"]["message"]
+    status, body, _ = call(server, "GET", "/v1/customers", key=None)
+    assert status == 401 and "API key" in body["error"]["message"]
+
+
+def test_serves_the_stripe_js_stand_in(server: str) -> None:
+    with urllib.request.urlopen(server + "/js.stripe.com/v3/", timeout=5) as response:
+        assert "javascript" in response.headers["Content-Type"]
+        assert "Stripe" in response.read().decode()
+
+
+GARBAGE = ["", "x", "-1", "1e9", "0", "true", "null", "[]", "{}", "😀" * 3, "a" * 6000,
+           "pm_card_visa", "cus_", "pi_1_secret_2", "9" * 30]
+
+
+def random_params(rng: random.Random, depth: int = 0) -> dict:
+    keys = ["amount", "currency", "customer", "payment_method", "components", "features",
+            "enabled", "limit", "starting_after", "type", "expand", "metadata", "url",
+            "enabled_events", "allow_redisplay", "client_secret", "card", "number", "outcome",
+            "capture_method", "amount_to_capture", "invoice_settings", "confirm", "zzz"]
+    params: dict = {}
+    for _ in range(rng.randint(0, 5)):
+        key = rng.choice(keys)
+        roll = rng.random()
+        if roll < 0.2 and depth < 2:
+            params[key] = random_params(rng, depth + 1)
+        elif roll < 0.3:
+            params[key] = [rng.choice(GARBAGE) for _ in range(rng.randint(0, 3))]
+        else:
+            params[key] = rng.choice(GARBAGE)
+    return params
+
+
+def test_no_input_gets_a_500(tmp_path: Path) -> None:
+    """Random nested garbage on every route, with both kinds of key: always a Stripe error."""
+    emulator = Emulator(tmp_path / "fuzz.sqlite3")
+    rng = random.Random(20261126)
+    customer = emulator.request("POST", "/v1/customers", {"name": "x"}, DEFAULT_SECRET_KEY)
+    ids = [customer.body["id"], "pm_card_visa", "nope", ""]
+    routes = [(r.method, r.pattern.pattern) for r in routing.ROUTES]
+    for attempt in range(1500):
+        method, pattern = rng.choice(routes)
+        path = pattern.strip("^$")
+        for name in ("id", "pm"):
+            path = path.replace(f"(?P<{name}>[^/]+)", rng.choice(ids) or "x")
+        key = rng.choice([DEFAULT_SECRET_KEY, DEFAULT_PUBLISHABLE_KEY])
+        response = emulator.request(method, path, random_params(rng), key)
+        assert response.status != 500, (attempt, method, path, response.body)
+        if response.status >= 400:
+            assert response.body["error"]["type"] in (
+                "invalid_request_error", "card_error", "idempotency_error"), response.body
+            assert response.body["error"]["message"]
+
+
+@pytest.mark.parametrize("text", ["a[b][c]=1&a[b][d]=2&e[0]=x&e[1]=y&f[]=p&f[]=q", "", "k="])
+def test_forms_round_trip(text: str) -> None:
+    decoded = forms.decode(text)
+    assert forms.decode(forms.encode(decoded)) == decoded
+    if text.startswith("a"):
+        assert decoded == {"a": {"b": {"c": "1", "d": "2"}}, "e": ["x", "y"], "f": ["p", "q"]}

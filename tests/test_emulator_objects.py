@@ -1,0 +1,127 @@
+"""Customers, PaymentMethods and CustomerSessions on the emulator, through real stripe-python."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import stripe
+
+
+def test_customer_create_retrieve_update_list_delete(client: stripe.StripeClient) -> None:
+    created = client.v1.customers.create({"name": "Ann", "email": "ann@example.com",
+                                          "metadata": {"plan": "gold"}})
+    assert re.fullmatch(r"cus_[A-Za-z0-9]{14}", created.id)
+    assert created.object == "customer" and created.livemode is False
+    assert client.v1.customers.retrieve(created.id).email == "ann@example.com"
+    updated = client.v1.customers.update(created.id, {"name": "Ann B."})
+    assert updated.name == "Ann B." and updated.metadata["plan"] == "gold"
+    assert [c.id for c in client.v1.customers.list().data] == [created.id]
+    deleted = client.v1.customers.delete(created.id)
+    assert deleted.deleted is True
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.customers.retrieve(created.id)
+    assert missing.value.http_status == 404 and missing.value.code == "resource_missing"
+
+
+def test_list_pagination(client: stripe.StripeClient) -> None:
+    ids = [client.v1.customers.create({"name": f"c{i}"}).id for i in range(5)]
+    newest_first = list(reversed(ids))
+    page = client.v1.customers.list({"limit": 2})
+    assert [c.id for c in page.data] == newest_first[:2] and page.has_more is True
+    page2 = client.v1.customers.list({"limit": 2, "starting_after": page.data[-1].id})
+    assert [c.id for c in page2.data] == newest_first[2:4]
+    back = client.v1.customers.list({"limit": 2, "ending_before": page2.data[0].id})
+    assert [c.id for c in back.data] == newest_first[:2]
+    everything = [c.id for c in client.v1.customers.list({"limit": 2}).auto_paging_iter()]
+    assert everything == newest_first
+
+
+def test_test_tokens_become_new_payment_methods(client: stripe.StripeClient) -> None:
+    first = client.v1.payment_methods.retrieve("pm_card_visa")
+    second = client.v1.payment_methods.retrieve("pm_card_visa")
+    assert first.id != second.id and first.id.startswith("pm_")
+    assert (first.card.brand, first.card.last4, first.allow_redisplay) == \
+        ("visa", "4242", "unspecified")
+    assert client.v1.payment_methods.retrieve("pm_card_mastercard").card.brand == "mastercard"
+
+
+def test_attach_list_filter_and_detach(client: stripe.StripeClient,
+                                       customer: stripe.Customer) -> None:
+    extra = client.v1.payment_methods.attach("pm_card_amex", {"customer": customer.id})
+    listed = client.v1.customers.payment_methods.list(customer.id)
+    assert [pm.card.last4 for pm in listed.data] == ["0005", "4444", "4242"]
+    always = client.v1.customers.payment_methods.list(customer.id, {"allow_redisplay": "always"})
+    assert {pm.card.last4 for pm in always.data} == {"4444", "4242"}
+    client.v1.payment_methods.detach(extra.id)
+    assert len(client.v1.customers.payment_methods.list(customer.id).data) == 2
+    with pytest.raises(stripe.InvalidRequestError, match="not attached"):
+        client.v1.payment_methods.detach(extra.id)
+
+
+def test_decline_table_cards_cannot_be_attached(client: stripe.StripeClient,
+                                                customer: stripe.Customer) -> None:
+    with pytest.raises(stripe.CardError) as declined:
+        client.v1.payment_methods.attach("pm_card_visa_chargeDeclined",
+                                         {"customer": customer.id})
+    assert declined.value.http_status == 402
+    assert declined.value.code == "card_declined"
+    assert declined.value.error.decline_code == "generic_decline"
+    # …0341 attaches fine (its charges fail later)
+    client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
+
+
+def test_a_method_saved_to_one_customer_cannot_be_attached_to_another(
+        client: stripe.StripeClient, customer: stripe.Customer) -> None:
+    other = client.v1.customers.create({"name": "Bob"})
+    pm = client.v1.customers.payment_methods.list(customer.id).data[0]
+    with pytest.raises(stripe.InvalidRequestError, match="already been attached"):
+        client.v1.payment_methods.attach(pm.id, {"customer": other.id})
+
+
+def test_raw_card_numbers_need_the_publishable_key(client: stripe.StripeClient,
+                                                   browser: stripe.StripeClient) -> None:
+    card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+    with pytest.raises(stripe.InvalidRequestError, match="generally unsafe"):
+        client.v1.payment_methods.create({"type": "card", "card": card})
+    made = browser.v1.payment_methods.create({"type": "card", "card": card})
+    assert made.card.last4 == "4242"
+    with pytest.raises(stripe.CardError) as bad:
+        browser.v1.payment_methods.create(
+            {"type": "card", "card": {**card, "number": "4242424242424241"}})
+    assert bad.value.code == "incorrect_number"
+
+
+def test_customer_session_shape(client: stripe.StripeClient, customer: stripe.Customer) -> None:
+    session = client.v1.customer_sessions.create({
+        "customer": customer.id,
+        "components": {"payment_element": {"enabled": True, "features": {
+            "payment_method_redisplay": "enabled"}}}})
+    assert re.fullmatch(r"cuss_secret_[A-Za-z0-9]{47}", session.client_secret)
+    assert "id" not in session
+    assert session.expires_at - session.created == 1800
+    assert session.components.payment_element.features.payment_method_redisplay == "enabled"
+    assert session.components.pricing_table.enabled is False
+
+
+@pytest.mark.parametrize("components, message", [
+    ({"payment_element": {"enabled": False}}, "At least one component"),
+    ({"payment_element": {"enabled": True, "features": {"payment_method_redisplay_limit": 11}}},
+     "between 1 and 10"),
+    ({"payment_element": {"enabled": True, "features": {"payment_method_redisplay": "maybe"}}},
+     "payment_method_redisplay"),
+])
+def test_customer_session_refusals(client: stripe.StripeClient, customer: stripe.Customer,
+                                   components: dict, message: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError, match=message) as refused:
+        client.v1.customer_sessions.create({"customer": customer.id, "components": components})
+    assert refused.value.http_status == 400
+
+
+def test_accounts_are_kept_apart_by_key(client_for, customer: stripe.Customer) -> None:
+    other = client_for("sk_test_emulator_participant2")
+    assert other.v1.customers.list().data == []
+    with pytest.raises(stripe.InvalidRequestError) as hidden:
+        other.v1.customers.retrieve(customer.id)
+    assert hidden.value.http_status == 404
+    assert other.v1.events.list().data == []

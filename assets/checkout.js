@@ -1,0 +1,197 @@
+/*
+ * checkout.js: the page code from Stripe's "Payments for existing customers" guide
+ * (its checkout.html + checkout.js + status.js), as one function you can read top to bottom.
+ *
+ * The kit's PaymentElement widget runs exactly this code in your notebook. Online it gets
+ * `Stripe` from https://js.stripe.com/v3/; offline from the kit's stand-in. The code below
+ * cannot tell the difference, so what you read here is what you would ship.
+ *
+ * mountCheckout({
+ *   Stripe,                        // the Stripe.js function (window.Stripe, or the stand-in)
+ *   publishableKey,                // pk_test_...: safe to give to the browser
+ *   clientSecret,                  // the PaymentIntent's client secret (pi_..._secret_...)
+ *   customerSessionClientSecret,   // the CustomerSession's client secret (cuss_secret_...)
+ *   layout,                        // 'accordion' (the guide's choice) or 'tabs'
+ *   returnUrl,                     // where Stripe sends the customer after a redirect
+ *   appearance,                    // optional Appearance API object: {theme, variables}
+ *   container,                     // the DOM node to draw the form in
+ *   report,                        // report(kind, data): tells the host page what happened
+ * })
+ *
+ * Several checkouts can share a page, so every lookup below searches `container`, not
+ * `document`. The element ids are the guide's own.
+ */
+
+const CHECKOUT_CSS = `
+.kit-checkout { max-width: 480px; font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif; }
+.kit-checkout #payment-element { margin-bottom: 24px; }
+.kit-checkout #submit {
+  width: 100%; padding: 12px 16px; border: 0; border-radius: 4px; cursor: pointer;
+  background: #0055de; color: #fff; font-family: inherit; font-size: 16px; font-weight: 600; line-height: 1.2;
+  box-shadow: 0 4px 5.5px 0 rgba(0, 0, 0, .07); transition: filter .2s;
+}
+.kit-checkout #submit:hover:not(:disabled) { filter: contrast(115%); }
+.kit-checkout #submit:focus-visible { outline: 3px solid rgba(5, 112, 222, .4); outline-offset: 2px; }
+.kit-checkout #submit:disabled { opacity: .5; cursor: default; }
+.kit-checkout #error-message { color: #df1b41; font-size: 15px; margin-top: 12px; }
+.kit-checkout #message { font-size: 16px; margin-top: 12px; }
+.kit-checkout #error-message:empty, .kit-checkout #message:empty { display: none; }
+`;
+
+/** "Pay $10.99": the amount is in the currency's smallest unit (cents for usd). */
+function formatAmount(amount, currency) {
+  const code = String(currency || 'usd').toUpperCase();
+  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: code })
+    .resolvedOptions().maximumFractionDigits;
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: code })
+    .format(amount / 10 ** digits);
+}
+
+/** status.js: the message for each PaymentIntent status. */
+function statusMessage(status) {
+  switch (status) {
+    case 'succeeded':
+      return 'Success! Payment received.';
+    case 'processing':
+      return "Payment processing. We'll update you when payment is received.";
+    case 'requires_payment_method':
+      // Redirect your user back to your payment page to attempt collecting payment again.
+      return 'Payment failed. Please try another payment method.';
+    default:
+      return 'Something went wrong.';
+  }
+}
+
+async function mountCheckout({
+  Stripe,
+  publishableKey,
+  clientSecret,
+  customerSessionClientSecret,
+  layout = 'accordion',
+  returnUrl,
+  appearance,
+  container,
+  report = () => {},
+}) {
+  // checkout.html: a form with a place for the Payment Element, a button and a message area.
+  if (!document.getElementById('kit-checkout-style')) {
+    const style = document.createElement('style');
+    style.id = 'kit-checkout-style';
+    style.textContent = CHECKOUT_CSS;
+    document.head.appendChild(style);
+  }
+  container.classList.add('kit-checkout');
+  container.innerHTML = `
+    <form id="payment-form">
+      <div id="payment-element"><!-- Elements will create form elements here --></div>
+      <button id="submit" type="submit" disabled>Pay</button>
+      <div id="error-message" role="alert"><!-- Display error message to your customers here --></div>
+      <div id="message" role="status"></div>
+    </form>`;
+  const form = container.querySelector('#payment-form');
+  const submitButton = container.querySelector('#submit');
+  const errorMessage = container.querySelector('#error-message');
+  const message = container.querySelector('#message');
+
+  // Set your publishable key (never the secret key: this code runs in the customer's browser).
+  const stripe = Stripe(publishableKey);
+
+  // The Pay button shows the amount, read from the PaymentIntent with the publishable key.
+  const { paymentIntent: intent, error: retrieveError } = await stripe.retrievePaymentIntent(clientSecret);
+  const payLabel = intent ? `Pay ${formatAmount(intent.amount, intent.currency)}` : 'Pay';
+  submitButton.textContent = payLabel;
+  if (retrieveError) errorMessage.textContent = retrieveError.message;
+
+  // Initialize Elements with both client secrets: the CustomerSession's one is what makes the
+  // Payment Element show the customer's saved payment methods.
+  const elements = stripe.elements({
+    clientSecret,
+    customerSessionClientSecret,
+    appearance,
+  });
+
+  // Create and mount the Payment Element.
+  const paymentElement = elements.create('payment', { layout });
+  paymentElement.on('ready', () => {
+    if (intent && intent.status !== 'succeeded') submitButton.disabled = false;
+    report('ready', {});
+  });
+  paymentElement.on('change', (event) => {
+    report('change', {
+      type: event.value ? event.value.type : null,
+      complete: event.complete,
+      empty: event.empty,
+      payment_method: event.value && event.value.payment_method ? event.value.payment_method.id : null,
+    });
+  });
+  paymentElement.on('loaderror', (event) => {
+    errorMessage.textContent = event.error.message;
+    report('loaderror', { error: event.error });
+  });
+  paymentElement.mount(container.querySelector('#payment-element'));
+
+  // Submit: confirm the payment with what the customer chose in the Payment Element.
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submitButton.disabled = true;
+    submitButton.textContent = 'Processing…';
+    errorMessage.textContent = '';
+    message.textContent = '';
+
+    const { error } = await stripe.confirmPayment({
+      // `Elements` instance that was used to create the Payment Element
+      elements,
+      confirmParams: {
+        return_url: returnUrl || window.location.href,
+      },
+      // Card payments finish here; only redirect-based methods leave the page.
+      redirect: 'if_required',
+    });
+
+    if (error) {
+      // An immediate error: invalid details, a declined card... Show it to your customer.
+      errorMessage.textContent = error.message;
+    }
+    if (error && error.type === 'validation_error') {
+      // Nothing reached Stripe: let the customer fix the form.
+      submitButton.disabled = false;
+      submitButton.textContent = payLabel;
+      report('outcome', { payment_intent_id: intent ? intent.id : null, status: null, error: errorReport(error) });
+      return;
+    }
+
+    // status.js: ask Stripe for the PaymentIntent and show a message per status.
+    const { paymentIntent, error: statusError } = await stripe.retrievePaymentIntent(clientSecret);
+    const status = paymentIntent ? paymentIntent.status : null;
+    message.textContent = statusError ? statusError.message : statusMessage(status);
+
+    const finished = status === 'succeeded' || status === 'processing' || status === 'requires_capture';
+    submitButton.disabled = finished;
+    submitButton.textContent = finished ? 'Paid' : payLabel;
+    report('outcome', {
+      payment_intent_id: paymentIntent ? paymentIntent.id : intent ? intent.id : null,
+      status,
+      error: error ? errorReport(error) : null,
+    });
+  });
+
+  return {
+    stripe,
+    elements,
+    paymentElement,
+    destroy() {
+      paymentElement.destroy();
+      container.replaceChildren();
+    },
+  };
+}
+
+/** The parts of a Stripe error worth showing to the notebook (never a client secret). */
+function errorReport(error) {
+  return {
+    type: error.type || null,
+    code: error.code || null,
+    decline_code: error.decline_code || null,
+    message: error.message || null,
+  };
+}

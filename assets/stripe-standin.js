@@ -1,0 +1,1157 @@
+/*
+ * stripe-standin.js: an offline stand-in for Stripe.js v3.
+ *
+ * The kit teaches the Payment Element without an internet connection. Your page code calls the
+ * same functions it would call on the real Stripe.js (`Stripe(pk)`, `stripe.elements(...)`,
+ * `elements.create('payment', ...)`, `stripe.confirmPayment(...)`,
+ * `stripe.retrievePaymentIntent(...)`) and gets the same shapes back. Only the place the script
+ * comes from changes.
+ *
+ * What this is not: Stripe's real Payment Element lives in an iframe on js.stripe.com, so card
+ * numbers never touch your page (that is what keeps you out of PCI scope). This stand-in draws
+ * plain inputs in your page and sends the test card to the local emulator. Never use it with
+ * real card data. Its fields are clearly labelled "offline stand-in".
+ *
+ * One text, two ways to load it:
+ *   (a) as `<script src="http://127.0.0.1:PORT/js.stripe.com/v3/">` from the emulator's HTTP
+ *       server. Then it installs `window.Stripe`, which talks to the script's own origin with
+ *       fetch, form encoding and `Authorization: Bearer <publishable key>`, as Stripe.js does.
+ *   (b) concatenated into the kit's widget module. Then it only defines `KitStripeStandin`;
+ *       the widget calls `KitStripeStandin.create(transport)` with a transport that asks the
+ *       Jupyter kernel to forward requests to the in-process emulator.
+ *
+ * A transport is `async (method, path, params) => ({status, body})`; params are nested objects
+ * (the JSON shape of Stripe's form encoding).
+ *
+ * Plain classic script: no import/export, works in strict mode and inside an ES module.
+ */
+var KitStripeStandin = (function () {
+  'use strict';
+
+  var VERSION = 'kit-standin/1';
+
+  /* ==================================================================================== *
+   * 1. Small utilities
+   * ==================================================================================== */
+
+  /** Stripe.js throws an IntegrationError when the page calls it wrongly (a bug in your code,
+   *  not a payment problem). Payment problems come back as `{error}` instead. */
+  function integrationError(message) {
+    var error = new Error(message);
+    error.name = 'IntegrationError';
+    return error;
+  }
+
+  /** Flatten nested params the way Stripe's form encoding does:
+   *  {card: {number: '42'}} -> [['card[number]', '42']]. */
+  function flattenParams(value, prefix, out) {
+    if (value === undefined || value === null) return out;
+    if (Array.isArray(value)) {
+      value.forEach(function (item, i) { flattenParams(item, prefix + '[' + i + ']', out); });
+    } else if (typeof value === 'object') {
+      Object.keys(value).forEach(function (key) {
+        flattenParams(value[key], prefix ? prefix + '[' + key + ']' : key, out);
+      });
+    } else {
+      out.push([prefix, String(value)]);
+    }
+    return out;
+  }
+
+  function formEncode(params) {
+    return flattenParams(params || {}, '', [])
+      .map(function (pair) {
+        return encodeURIComponent(pair[0]) + '=' + encodeURIComponent(pair[1]);
+      })
+      .join('&');
+  }
+
+  /** The transport Stripe.js itself uses: HTTPS requests to api.stripe.com, here to the
+   *  emulator's origin, authenticated with the publishable key. */
+  function httpTransport(origin, publishableKey) {
+    return async function (method, path, params) {
+      var query = formEncode(params);
+      var hasBody = method !== 'GET' && method !== 'DELETE';
+      var headers = { Authorization: 'Bearer ' + publishableKey };
+      if (hasBody) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      var response = await fetch(origin + path + (!hasBody && query ? '?' + query : ''), {
+        method: method,
+        headers: headers,
+        body: hasBody ? query : undefined,
+      });
+      var body;
+      try {
+        body = await response.json();
+      } catch (e) {
+        body = { error: { type: 'api_error', message: 'The server answered HTTP ' + response.status + ' without a JSON body.' } };
+      }
+      return { status: response.status, body: body };
+    };
+  }
+
+  /** `pi_123_secret_abc` -> `pi_123`. The intent id is everything before `_secret_`. */
+  function intentIdFromSecret(clientSecret, caller) {
+    var match = /^(pi_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(String(clientSecret || ''));
+    if (!match) {
+      throw integrationError(
+        'Invalid value for ' + caller + ': clientSecret should be a client secret of the form ' +
+        '${id}_secret_${secret}. You specified: ' + clientSecret + '.'
+      );
+    }
+    return match[1];
+  }
+
+  var nextId = 0;
+  function uniqueId(name) {
+    nextId += 1;
+    return 'kit-pe-' + nextId + '-' + name;
+  }
+
+  /** Build a DOM element: h('div', {class: 'x', 'aria-label': 'y'}, child, 'text', ...). */
+  function h(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === undefined || value === null || value === false) return;
+      if (name.slice(0, 2) === 'on') node.addEventListener(name.slice(2), value);
+      else if (value === true) node.setAttribute(name, '');
+      else node.setAttribute(name, String(value));
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function svg(markup) {
+    var span = document.createElement('span');
+    span.className = 'kit-pe__icon';
+    span.setAttribute('aria-hidden', 'true');
+    span.innerHTML = markup;
+    return span;
+  }
+
+  /* ==================================================================================== *
+   * 2. Cards: brands, formatting and Stripe's inline validation messages
+   * ==================================================================================== */
+
+  var BRANDS = [
+    { brand: 'amex', name: 'American Express', pattern: /^3[47]/, length: 15, cvc: 4, gaps: [4, 10] },
+    { brand: 'diners', name: 'Diners Club', pattern: /^3(0[0-5]|[689])/, length: 14, cvc: 3, gaps: [4, 10] },
+    { brand: 'discover', name: 'Discover', pattern: /^(6011|65|64[4-9])/, length: 16, cvc: 3, gaps: [4, 8, 12] },
+    { brand: 'unionpay', name: 'UnionPay', pattern: /^62/, length: 16, cvc: 3, gaps: [4, 8, 12] },
+    { brand: 'jcb', name: 'JCB', pattern: /^35/, length: 16, cvc: 3, gaps: [4, 8, 12] },
+    { brand: 'mastercard', name: 'Mastercard', pattern: /^(5[1-5]|2[2-7])/, length: 16, cvc: 3, gaps: [4, 8, 12] },
+    { brand: 'visa', name: 'Visa', pattern: /^4/, length: 16, cvc: 3, gaps: [4, 8, 12] },
+  ];
+  var UNKNOWN_BRAND = { brand: 'unknown', name: 'Card', pattern: /^/, length: 16, cvc: 3, gaps: [4, 8, 12] };
+
+  function brandOf(digits) {
+    for (var i = 0; i < BRANDS.length; i++) if (BRANDS[i].pattern.test(digits)) return BRANDS[i];
+    return UNKNOWN_BRAND;
+  }
+
+  function brandName(brand) {
+    for (var i = 0; i < BRANDS.length; i++) if (BRANDS[i].brand === brand) return BRANDS[i].name;
+    return 'Card';
+  }
+
+  /** The Luhn checksum every card number carries in its last digit. */
+  function luhnValid(digits) {
+    var sum = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var d = Number(digits[digits.length - 1 - i]);
+      if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    return digits.length > 0 && sum % 10 === 0;
+  }
+
+  function formatCardNumber(digits) {
+    var brand = brandOf(digits);
+    var out = '';
+    for (var i = 0; i < digits.length; i++) {
+      if (brand.gaps.indexOf(i) !== -1) out += ' ';
+      out += digits[i];
+    }
+    return out;
+  }
+
+  /** "1" -> "1", "4" -> "04 / ", "123" -> "12 / 3" */
+  function formatExpiry(raw, deleting) {
+    var digits = raw.replace(/\D/g, '');
+    if (digits.length === 1 && Number(digits) > 1) digits = '0' + digits;
+    digits = digits.slice(0, 4);
+    if (digits.length < 2) return digits;
+    if (digits.length === 2) return deleting ? digits : digits + ' / ';
+    return digits.slice(0, 2) + ' / ' + digits.slice(2);
+  }
+
+  /** Each check returns null when the field is fine, else Stripe's code and message. */
+  var CHECKS = {
+    number: function (value) {
+      var digits = value.replace(/\D/g, '');
+      var brand = brandOf(digits);
+      if (digits.length < brand.length) return { code: 'incomplete_number', message: 'Your card number is incomplete.' };
+      if (!luhnValid(digits)) return { code: 'invalid_number', message: 'Your card number is invalid.' };
+      return null;
+    },
+    expiry: function (value, now) {
+      var digits = value.replace(/\D/g, '');
+      if (digits.length < 4) return { code: 'incomplete_expiry', message: "Your card's expiration date is incomplete." };
+      var month = Number(digits.slice(0, 2));
+      var year = 2000 + Number(digits.slice(2, 4));
+      if (month < 1 || month > 12) return { code: 'invalid_expiry_month', message: "Your card's expiration date is invalid." };
+      if (year < now.getFullYear()) return { code: 'invalid_expiry_year_past', message: "Your card's expiration year is in the past." };
+      if (year === now.getFullYear() && month < now.getMonth() + 1) {
+        return { code: 'invalid_expiry_month_past', message: "Your card's expiration date is in the past." };
+      }
+      if (year > now.getFullYear() + 50) return { code: 'invalid_expiry_year', message: "Your card's expiration year is invalid." };
+      return null;
+    },
+    cvc: function (value, now, brand) {
+      if (value.replace(/\D/g, '').length < brand.cvc) return { code: 'incomplete_cvc', message: "Your card's security code is incomplete." };
+      return null;
+    },
+    postal: function (value, now, brand, country) {
+      var rule = POSTAL[country];
+      if (!rule) return null;
+      if (!rule.pattern.test(value.trim())) return { code: 'incomplete_zip', message: rule.incomplete };
+      return null;
+    },
+  };
+
+  var COUNTRIES = [
+    ['US', 'United States'], ['CA', 'Canada'], ['GB', 'United Kingdom'], ['IE', 'Ireland'],
+    ['FR', 'France'], ['DE', 'Germany'], ['NL', 'Netherlands'], ['BE', 'Belgium'],
+    ['ES', 'Spain'], ['IT', 'Italy'], ['AU', 'Australia'], ['JP', 'Japan'],
+  ];
+  /** Countries where the Payment Element asks for a postal code, with its label. */
+  var POSTAL = {
+    US: { label: 'ZIP', placeholder: '12345', pattern: /^\d{5}(-?\d{4})?$/, incomplete: 'Your ZIP is incomplete.' },
+    CA: { label: 'Postal code', placeholder: 'A1B 2C3', pattern: /^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$/, incomplete: 'Your postal code is incomplete.' },
+    GB: { label: 'Postal code', placeholder: 'WS11 1DB', pattern: /^[A-Za-z0-9 ]{5,8}$/, incomplete: 'Your postal code is incomplete.' },
+  };
+
+  /* Small inline icons (24 x 16) so the script needs no other file. */
+  var ICONS = {
+    visa: '<svg viewBox="0 0 24 16" width="24" height="16"><rect width="24" height="16" rx="2" fill="#1434cb"/><text x="12" y="11" text-anchor="middle" font-family="Arial,sans-serif" font-size="7" font-style="italic" font-weight="700" fill="#fff">VISA</text></svg>',
+    mastercard: '<svg viewBox="0 0 24 16" width="24" height="16"><rect width="24" height="16" rx="2" fill="#252525"/><circle cx="9.5" cy="8" r="4.5" fill="#eb001b"/><circle cx="14.5" cy="8" r="4.5" fill="#f79e1b" fill-opacity=".9"/></svg>',
+    amex: '<svg viewBox="0 0 24 16" width="24" height="16"><rect width="24" height="16" rx="2" fill="#016fd0"/><text x="12" y="10.5" text-anchor="middle" font-family="Arial,sans-serif" font-size="6" font-weight="700" fill="#fff">AMEX</text></svg>',
+    discover: '<svg viewBox="0 0 24 16" width="24" height="16"><rect width="24" height="16" rx="2" fill="#fff" stroke="#d9d9d9"/><circle cx="14" cy="8" r="3" fill="#f58220"/><text x="7" y="10" text-anchor="middle" font-family="Arial,sans-serif" font-size="5" font-weight="700" fill="#222">DISC</text></svg>',
+    card: '<svg viewBox="0 0 24 16" width="24" height="16"><rect x=".5" y=".5" width="23" height="15" rx="2" fill="none" stroke="currentColor" stroke-opacity=".6"/><rect x="1" y="4" width="22" height="2.5" fill="currentColor" fill-opacity=".6"/><rect x="3" y="10" width="7" height="2" rx="1" fill="currentColor" fill-opacity=".4"/></svg>',
+    bank: '<svg viewBox="0 0 24 16" width="24" height="16"><path d="M12 1 4 5h16z M5 6h14v1.5H5z M6 8h2v5H6z M11 8h2v5h-2z M16 8h2v5h-2z M4 13.5h16V15H4z" fill="currentColor" fill-opacity=".65"/></svg>',
+    link: '<svg viewBox="0 0 24 16" width="24" height="16"><rect width="24" height="16" rx="2" fill="#00d66f"/><text x="12" y="10.5" text-anchor="middle" font-family="Arial,sans-serif" font-size="6.5" font-weight="700" fill="#011e0f">link</text></svg>',
+  };
+  function iconFor(type, brand) {
+    if (type === 'card') return ICONS[brand] || ICONS.card;
+    if (type === 'link') return ICONS.link;
+    return ICONS.bank;
+  }
+
+  /** How the Payment Element names a saved payment method: brand and last 4 digits. */
+  function describeSavedMethod(pm) {
+    var details = pm[pm.type] || {};
+    var last4 = details.last4 ? ' •••• ' + details.last4 : '';
+    if (pm.type === 'card') {
+      var expiry = details.exp_month && details.exp_year
+        ? 'Expires ' + String(details.exp_month).padStart(2, '0') + '/' + String(details.exp_year).slice(-2)
+        : '';
+      return { label: brandName(details.brand) + last4, extra: expiry, icon: iconFor('card', details.brand) };
+    }
+    if (pm.type === 'us_bank_account') return { label: (details.bank_name || 'Bank account') + last4, extra: 'Bank account', icon: ICONS.bank };
+    if (pm.type === 'sepa_debit') return { label: 'SEPA Direct Debit' + last4, extra: details.country || '', icon: ICONS.bank };
+    if (pm.type === 'link') return { label: 'Link', extra: details.email || '', icon: ICONS.link };
+    return { label: pm.type.replace(/_/g, ' ') + last4, extra: '', icon: ICONS.bank };
+  }
+
+  /* ==================================================================================== *
+   * 3. Look: one <style> element, themed through CSS variables (Appearance API)
+   * ==================================================================================== */
+
+  var THEMES = {
+    stripe: { colorPrimary: '#0570de', colorBackground: '#ffffff', colorText: '#30313d', colorDanger: '#df1b41', borderRadius: '5px' },
+    night: { colorPrimary: '#0570de', colorBackground: '#30313d', colorText: '#ffffff', colorDanger: '#fe87a1', borderRadius: '5px' },
+    flat: { colorPrimary: '#0570de', colorBackground: '#ffffff', colorText: '#30313d', colorDanger: '#df1b41', borderRadius: '6px' },
+  };
+  var VARIABLES = {
+    colorPrimary: '--kit-pe-color-primary',
+    colorBackground: '--kit-pe-color-background',
+    colorText: '--kit-pe-color-text',
+    colorDanger: '--kit-pe-color-danger',
+    fontFamily: '--kit-pe-font-family',
+    fontSizeBase: '--kit-pe-font-size-base',
+    borderRadius: '--kit-pe-border-radius',
+    spacingUnit: '--kit-pe-spacing-unit',
+  };
+
+  function applyAppearance(root, appearance) {
+    appearance = appearance || {};
+    var theme = THEMES[appearance.theme] ? appearance.theme : 'stripe';
+    root.classList.remove('kit-theme-stripe', 'kit-theme-night', 'kit-theme-flat');
+    root.classList.add('kit-theme-' + theme);
+    var values = Object.assign({}, THEMES[theme], appearance.variables || {});
+    Object.keys(VARIABLES).forEach(function (name) {
+      if (values[name] !== undefined) root.style.setProperty(VARIABLES[name], String(values[name]));
+      else root.style.removeProperty(VARIABLES[name]);
+    });
+  }
+
+  var CSS = [
+    '.kit-pe{--kit-pe-color-primary:#0570de;--kit-pe-color-background:#fff;--kit-pe-color-text:#30313d;',
+    '--kit-pe-color-danger:#df1b41;--kit-pe-border-radius:5px;--kit-pe-spacing-unit:4px;--kit-pe-font-size-base:16px;',
+    '--kit-pe-font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Ubuntu,sans-serif;',
+    '--kit-pe-border:color-mix(in srgb,var(--kit-pe-color-text) 16%,var(--kit-pe-color-background));',
+    '--kit-pe-muted:color-mix(in srgb,var(--kit-pe-color-text) 62%,var(--kit-pe-color-background));',
+    '--kit-pe-shadow:0 1px 1px rgba(0,0,0,.03),0 3px 6px rgba(0,0,0,.02);',
+    '--kit-pe-ring:0 0 0 3px color-mix(in srgb,var(--kit-pe-color-primary) 25%,transparent);',
+    'font-family:var(--kit-pe-font-family);font-size:calc(var(--kit-pe-font-size-base)*.875);line-height:1.4;',
+    'color:var(--kit-pe-color-text);text-align:left;-webkit-font-smoothing:antialiased}',
+    '.kit-pe *,.kit-pe *::before,.kit-pe *::after{box-sizing:border-box}',
+    '.kit-pe__icon{display:inline-flex;flex:none;line-height:0}',
+    '.kit-pe__options{display:flex;flex-direction:column;margin:0;padding:0;border:1px solid var(--kit-pe-border);',
+    'border-radius:var(--kit-pe-border-radius);background:var(--kit-pe-color-background);box-shadow:var(--kit-pe-shadow)}',
+    '.kit-pe__option{border-top:1px solid var(--kit-pe-border)}',
+    '.kit-pe__option:first-child{border-top:0}',
+    '.kit-pe__header{display:flex;align-items:center;gap:calc(var(--kit-pe-spacing-unit)*3);',
+    'padding:calc(var(--kit-pe-spacing-unit)*4);cursor:pointer;margin:0;font-weight:500}',
+    '.kit-pe__option.is-selected>.kit-pe__header{color:var(--kit-pe-color-primary);font-weight:600}',
+    '.kit-pe__radio{appearance:none;-webkit-appearance:none;flex:none;width:16px;height:16px;margin:0;',
+    'border:1px solid var(--kit-pe-border);border-radius:50%;background:var(--kit-pe-color-background);',
+    'box-shadow:var(--kit-pe-shadow);transition:border .15s;cursor:pointer}',
+    '.kit-pe__radio:checked{border:5px solid var(--kit-pe-color-primary)}',
+    '.kit-pe__radio:focus-visible{outline:0;box-shadow:var(--kit-pe-ring)}',
+    '.kit-pe__label{flex:1 1 auto;min-width:0}',
+    '.kit-pe__extra{color:var(--kit-pe-muted);font-weight:400;font-size:.93em;white-space:nowrap}',
+    '.kit-pe__badge{font-size:.8em;font-weight:500;color:var(--kit-pe-muted);border:1px solid var(--kit-pe-border);',
+    'border-radius:4px;padding:0 6px}',
+    '.kit-pe__body{padding:0 calc(var(--kit-pe-spacing-unit)*4) calc(var(--kit-pe-spacing-unit)*4)}',
+    '.kit-pe__grid{display:grid;grid-template-columns:1fr 1fr;gap:calc(var(--kit-pe-spacing-unit)*3)}',
+    '.kit-pe__field--full{grid-column:1 / -1}',
+    '.kit-pe__field label{display:block;margin-bottom:calc(var(--kit-pe-spacing-unit)*1);font-weight:400}',
+    '.kit-pe__control{position:relative}',
+    '.kit-pe__input{display:block;width:100%;margin:0;padding:12px;font:inherit;',
+    'font-size:var(--kit-pe-font-size-base);line-height:1.25;color:var(--kit-pe-color-text);',
+    'background:var(--kit-pe-color-background);border:1px solid var(--kit-pe-border);',
+    'border-radius:var(--kit-pe-border-radius);box-shadow:var(--kit-pe-shadow);transition:border .15s,box-shadow .15s;outline:0}',
+    'select.kit-pe__input{appearance:none;-webkit-appearance:none;padding-right:32px;background-image:',
+    'linear-gradient(45deg,transparent 50%,var(--kit-pe-muted) 50%),linear-gradient(135deg,var(--kit-pe-muted) 50%,transparent 50%);',
+    'background-position:calc(100% - 18px) 55%,calc(100% - 13px) 55%;background-size:5px 5px;background-repeat:no-repeat}',
+    '.kit-pe__input::placeholder{color:var(--kit-pe-muted);opacity:.8}',
+    '.kit-pe__input:focus{border-color:color-mix(in srgb,var(--kit-pe-color-primary) 50%,transparent);box-shadow:var(--kit-pe-shadow),var(--kit-pe-ring)}',
+    '.kit-pe__input[aria-invalid="true"]{color:var(--kit-pe-color-danger);border-color:var(--kit-pe-color-danger);',
+    'box-shadow:var(--kit-pe-shadow),0 0 0 1px var(--kit-pe-color-danger)}',
+    '.kit-pe__input--number{padding-right:120px}',
+    '.kit-pe__brands{position:absolute;right:12px;top:50%;transform:translateY(-50%);display:flex;gap:4px;pointer-events:none}',
+    '.kit-pe__error{color:var(--kit-pe-color-danger);margin-top:calc(var(--kit-pe-spacing-unit)*1);font-size:.93em}',
+    '.kit-pe__error:empty{display:none}',
+    '.kit-pe__save{display:flex;align-items:center;gap:8px;margin-top:calc(var(--kit-pe-spacing-unit)*3);cursor:pointer}',
+    '.kit-pe__save input{width:16px;height:16px;margin:0;accent-color:var(--kit-pe-color-primary)}',
+    '.kit-pe__notice{margin:calc(var(--kit-pe-spacing-unit)*2) 0 0;font-size:.8em;color:var(--kit-pe-muted)}',
+    '.kit-pe__alert{padding:12px;border:1px solid var(--kit-pe-color-danger);border-radius:var(--kit-pe-border-radius);',
+    'color:var(--kit-pe-color-danger)}',
+    '.kit-pe[aria-busy="true"] .kit-pe__options{opacity:.6;pointer-events:none}',
+    /* Tabs layout: the same radio group, drawn as tiles; the selected form sits below them. */
+    '.kit-pe--tabs .kit-pe__options{flex-direction:row;flex-wrap:wrap;gap:calc(var(--kit-pe-spacing-unit)*3);border:0;box-shadow:none;background:transparent}',
+    '.kit-pe--tabs .kit-pe__option{flex:1 1 130px;max-width:220px;border:1px solid var(--kit-pe-border);border-radius:var(--kit-pe-border-radius);',
+    'background:var(--kit-pe-color-background);box-shadow:var(--kit-pe-shadow)}',
+    '.kit-pe--tabs .kit-pe__option.is-selected{border-color:var(--kit-pe-color-primary);box-shadow:0 0 0 1px var(--kit-pe-color-primary)}',
+    '.kit-pe--tabs .kit-pe__header{flex-wrap:wrap;gap:4px 8px;padding:10px 12px}',
+    '.kit-pe--tabs .kit-pe__radio{position:absolute;opacity:0;width:1px;height:1px}',
+    '.kit-pe--tabs .kit-pe__option:focus-within{box-shadow:var(--kit-pe-ring)}',
+    '.kit-pe--tabs .kit-pe__label{flex-basis:100%}',
+    '.kit-pe--tabs .kit-pe__panel{margin-top:calc(var(--kit-pe-spacing-unit)*4)}',
+    '.kit-pe--tabs .kit-pe__body{padding:0}',
+    /* Loading skeleton. */
+    '.kit-pe__skeleton{display:grid;gap:12px}',
+    '.kit-pe__skeleton span{display:block;height:44px;border-radius:var(--kit-pe-border-radius);',
+    'background:linear-gradient(90deg,var(--kit-pe-border) 25%,color-mix(in srgb,var(--kit-pe-border) 40%,transparent) 50%,var(--kit-pe-border) 75%);',
+    'background-size:200% 100%;animation:kit-pe-shimmer 1.2s infinite linear}',
+    '@keyframes kit-pe-shimmer{from{background-position:200% 0}to{background-position:-200% 0}}',
+    /* Elements the stand-in does not draw yet. */
+    '.kit-pe-placeholder{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;font-size:14px;',
+    'color:#6d6e78;border:1px dashed #c0c0c8;border-radius:5px;padding:12px;margin:4px 0}',
+    '.kit-pe-sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+  ].join('\n');
+
+  function injectStyles() {
+    if (document.getElementById('kit-stripe-standin-style')) return;
+    var style = document.createElement('style');
+    style.id = 'kit-stripe-standin-style';
+    style.textContent = CSS;
+    (document.head || document.documentElement).appendChild(style);
+  }
+
+  /* ==================================================================================== *
+   * 4. Element events: on / off / once, with Stripe's event names and payloads
+   * ==================================================================================== */
+
+  function Emitter() { this._handlers = {}; }
+  Emitter.prototype.on = function (event, handler) {
+    (this._handlers[event] = this._handlers[event] || []).push(handler);
+    return this;
+  };
+  Emitter.prototype.off = function (event, handler) {
+    if (!handler) delete this._handlers[event];
+    else this._handlers[event] = (this._handlers[event] || []).filter(function (h2) { return h2 !== handler; });
+    return this;
+  };
+  Emitter.prototype.once = function (event, handler) {
+    var self = this;
+    function wrapper(payload) { self.off(event, wrapper); handler(payload); }
+    return this.on(event, wrapper);
+  };
+  Emitter.prototype._emit = function (event, payload) {
+    (this._handlers[event] || []).slice().forEach(function (handler) {
+      try { handler(payload); } catch (err) { setTimeout(function () { throw err; }); }
+    });
+  };
+
+  function resolveMountTarget(target) {
+    if (target && target.nodeType === 1) return target;
+    if (typeof target === 'string') {
+      var node = document.querySelector(target);
+      if (node) return node;
+      throw integrationError(
+        'The selector you specified (' + target + ') applies to no DOM elements that are currently ' +
+        'on the page. Make sure the element exists on the page before calling mount().'
+      );
+    }
+    throw integrationError('Invalid DOM element. Make sure to call mount() with a valid DOM element or selector.');
+  }
+
+  /* ==================================================================================== *
+   * 5. The Payment Element
+   * ==================================================================================== */
+
+  /**
+   * Draws the saved payment methods of the CustomerSession's customer, then a "Card" option with
+   * a card form, as one radio group named "Payment method". Accordion layout: rows that open.
+   * Tabs layout: tiles, with the form under them. Same keyboard behaviour either way (Tab into
+   * the group, arrow keys to choose).
+   */
+  function PaymentElement(group, options) {
+    Emitter.call(this);
+    this._group = group;
+    this._options = options || {};
+    this._root = null;
+    this._container = null;
+    this._session = null;
+    this._loaded = null;          // promise: resolves when the element has data and is drawn
+    this._selected = null;        // 'new' or a saved PaymentMethod id
+    this._touched = {};           // fields the customer has left at least once
+    this._submitted = false;      // has the customer tried to pay? then show every message
+    this._fields = {};
+    this._destroyed = false;
+  }
+  PaymentElement.prototype = Object.create(Emitter.prototype);
+
+  PaymentElement.prototype._layout = function () {
+    var layout = this._options.layout;
+    var type = (layout && typeof layout === 'object' ? layout.type : layout) || 'tabs';
+    return type === 'accordion' ? 'accordion' : 'tabs'; // 'auto' draws as tabs, like Stripe's default
+  };
+
+  PaymentElement.prototype.mount = function (target) {
+    if (this._destroyed) throw integrationError('This Element has already been destroyed. Please create a new one.');
+    if (this._container) throw integrationError('This Element is already mounted. Use `unmount()` first.');
+    var container = resolveMountTarget(target);
+    injectStyles();
+    this._container = container;
+    if (!this._root) {
+      this._root = h('div', {
+        class: 'kit-pe kit-pe--' + this._layout(),
+        'data-kit-standin': 'payment',
+        'data-elementtype': 'payment',
+        onfocusin: this._onFocusIn.bind(this),
+        onfocusout: this._onFocusOut.bind(this),
+        onkeydown: this._onKeyDown.bind(this),
+      });
+      applyAppearance(this._root, this._group._options.appearance);
+      this._showSkeleton();
+      this._loaded = this._load();
+    }
+    container.appendChild(this._root);
+    return this;
+  };
+
+  PaymentElement.prototype.unmount = function () {
+    if (this._root && this._root.parentNode) this._root.parentNode.removeChild(this._root);
+    this._container = null;
+    return this;
+  };
+
+  PaymentElement.prototype.destroy = function () {
+    this.unmount();
+    this._destroyed = true;
+    this._handlers = {};
+    this._group._forget(this);
+  };
+
+  PaymentElement.prototype.update = function (options) {
+    Object.assign(this._options, options || {});
+    if (this._root && this._session) {
+      this._root.className = 'kit-pe kit-pe--' + this._layout();
+      applyAppearance(this._root, this._group._options.appearance);
+      this._draw();
+    }
+    return this;
+  };
+
+  PaymentElement.prototype.focus = function () {
+    var radio = this._root && this._root.querySelector('.kit-pe__radio:checked, .kit-pe__radio');
+    if (radio) radio.focus();
+    return this;
+  };
+  PaymentElement.prototype.blur = function () {
+    if (this._root && this._root.contains(document.activeElement)) document.activeElement.blur();
+    return this;
+  };
+  PaymentElement.prototype.clear = function () {
+    var self = this;
+    ['number', 'expiry', 'cvc', 'postal'].forEach(function (name) {
+      if (self._fields[name]) self._fields[name].input.value = '';
+    });
+    this._touched = {};
+    this._submitted = false;
+    this._refreshErrors(false);
+    this._emitChange();
+    return this;
+  };
+  PaymentElement.prototype.collapse = function () {
+    this._select(null);
+    return this;
+  };
+
+  PaymentElement.prototype._showSkeleton = function () {
+    this._root.replaceChildren(
+      h('div', { class: 'kit-pe__skeleton', role: 'status', 'aria-label': 'Loading payment methods' },
+        h('span'), h('span'), h('span'))
+    );
+  };
+
+  /** Ask the API for what to show: GET /v1/elements/sessions (a private Stripe.js endpoint). */
+  PaymentElement.prototype._load = async function () {
+    var result = await this._group._fetchSession();
+    if (this._destroyed) return;
+    if (result.error) {
+      this._root.replaceChildren(
+        h('div', { class: 'kit-pe__alert', role: 'alert' },
+          'The payment form could not load: ' + result.error.message)
+      );
+      this._loadError = result.error;
+      this._emit('loaderror', { elementType: 'payment', error: result.error });
+      return;
+    }
+    this._session = result.data;
+    var layout = this._options.layout;
+    var collapsed = layout && typeof layout === 'object' && layout.defaultCollapsed;
+    var saved = this._savedMethods();
+    this._selected = collapsed ? null : (saved.length ? saved[0].id : 'new');
+    this._draw();
+    this._emit('ready', { elementType: 'payment' });
+    this._emitChange();
+  };
+
+  PaymentElement.prototype._savedMethods = function () {
+    var customer = this._session && this._session.customer;
+    var features = (this._session && this._session.customer_session && this._session.customer_session.features) || {};
+    if (!customer || features.payment_method_redisplay === 'disabled') return [];
+    return customer.payment_methods || [];
+  };
+
+  PaymentElement.prototype._features = function () {
+    return (this._session && this._session.customer_session && this._session.customer_session.features) || {};
+  };
+
+  /** (Re)draw the whole element from the session data and the current selection. */
+  PaymentElement.prototype._draw = function () {
+    var self = this;
+    var name = uniqueId('method');
+    var defaultPm = this._session.customer && this._session.customer.default_payment_method;
+    var options = this._savedMethods().map(function (pm) {
+      var about = describeSavedMethod(pm);
+      return { value: pm.id, label: about.label, extra: about.extra, icon: about.icon, isDefault: pm.id === defaultPm };
+    });
+    options.push({ value: 'new', label: 'Card', extra: '', icon: ICONS.card });
+
+    this._cardForm = this._cardForm || this._buildCardForm();
+    var group = h('div', { class: 'kit-pe__options', role: 'radiogroup', 'aria-label': 'Payment method' });
+    this._optionNodes = {};
+    options.forEach(function (option) {
+      var labelId = uniqueId('label');
+      var extraId = option.extra ? uniqueId('extra') : null;
+      var radio = h('input', {
+        type: 'radio', class: 'kit-pe__radio', name: name, value: option.value,
+        'aria-labelledby': labelId, 'aria-describedby': extraId,
+        onchange: function () { self._select(option.value, true); },
+      });
+      var header = h('label', { class: 'kit-pe__header' },
+        radio,
+        svg(option.icon),
+        h('span', { class: 'kit-pe__label', id: labelId }, option.label),
+        option.isDefault ? h('span', { class: 'kit-pe__badge' }, 'Default') : null,
+        option.extra ? h('span', { class: 'kit-pe__extra', id: extraId }, option.extra) : null);
+      var node = h('div', { class: 'kit-pe__option', 'data-value': option.value }, header);
+      self._optionNodes[option.value] = { node: node, radio: radio };
+      group.appendChild(node);
+    });
+    this._panel = h('div', { class: 'kit-pe__panel' });
+    this._root.replaceChildren(
+      group,
+      this._panel,
+      h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for Stripe.js: test data only, no real payment is made.')
+    );
+    this._select(this._selected, false);
+  };
+
+  /** Select an option: check its radio, open its body, and tell listeners with `change`. */
+  PaymentElement.prototype._select = function (value, emit) {
+    this._selected = value;
+    var nodes = this._optionNodes || {};
+    Object.keys(nodes).forEach(function (key) {
+      var on = key === value;
+      nodes[key].node.classList.toggle('is-selected', on);
+      nodes[key].radio.checked = on;
+    });
+    if (this._cardForm) {
+      this._cardForm.hidden = value !== 'new';
+      if (value === 'new') {
+        // Accordion: the form opens inside the "Card" row. Tabs: it sits below the tiles.
+        var host = this._layout() === 'accordion' ? nodes.new.node : this._panel;
+        host.appendChild(this._cardForm);
+      }
+    }
+    if (emit) this._emitChange();
+  };
+
+  PaymentElement.prototype._buildCardForm = function () {
+    var self = this;
+    function field(key, label, attrs, extraClass) {
+      var id = uniqueId(key);
+      var errorId = id + '-error';
+      var input = h('input', Object.assign({
+        id: id, class: 'kit-pe__input', type: 'text', 'aria-invalid': 'false', 'aria-describedby': errorId,
+        oninput: function (event) { self._onInput(key, event); },
+        onblur: function () { self._touched[key] = true; self._refreshErrors(false); },
+      }, attrs));
+      var labelNode = h('label', { for: id }, label);
+      var error = h('div', { class: 'kit-pe__error', id: errorId, 'aria-live': 'polite' });
+      var control = h('div', { class: 'kit-pe__control' }, input);
+      var wrapper = h('div', { class: 'kit-pe__field' + (extraClass ? ' ' + extraClass : '') }, labelNode, control, error);
+      self._fields[key] = { input: input, error: error, label: labelNode, wrapper: wrapper, control: control };
+      return wrapper;
+    }
+
+    var number = field('number', 'Card number', {
+      inputmode: 'numeric', autocomplete: 'cc-number', placeholder: '1234 1234 1234 1234',
+      class: 'kit-pe__input kit-pe__input--number', maxlength: 23,
+    }, 'kit-pe__field--full');
+    this._brandIcons = h('span', { class: 'kit-pe__brands' });
+    this._fields.number.control.appendChild(this._brandIcons);
+    this._showBrand('unknown');
+
+    var expiry = field('expiry', 'Expiration date', {
+      inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM / YY', maxlength: 7,
+    });
+    var cvc = field('cvc', 'Security code', {
+      inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: 'CVC', maxlength: 4,
+    });
+
+    var countryId = uniqueId('country');
+    var select = h('select', {
+      id: countryId, class: 'kit-pe__input', autocomplete: 'country',
+      onchange: function () { self._updatePostalField(); self._refreshErrors(false); self._emitChange(); },
+    });
+    COUNTRIES.forEach(function (c) { select.appendChild(h('option', { value: c[0] }, c[1])); });
+    select.value = 'US';
+    var country = h('div', { class: 'kit-pe__field' },
+      h('label', { for: countryId }, 'Country'), h('div', { class: 'kit-pe__control' }, select));
+    this._fields.country = { input: select };
+
+    var postal = field('postal', 'ZIP', { autocomplete: 'postal-code', placeholder: '12345', maxlength: 10 });
+
+    var children = [number, expiry, cvc, country, postal];
+    if (this._features().payment_method_save === 'enabled') {
+      this._saveBox = h('input', { type: 'checkbox', onchange: function () { self._emitChange(); } });
+      children.push(h('label', { class: 'kit-pe__save kit-pe__field--full' }, this._saveBox,
+        'Save payment details for future purchases'));
+    }
+    var grid = h('div', { class: 'kit-pe__grid' });
+    grid.replaceChildren.apply(grid, children);
+    var form = h('div', { class: 'kit-pe__body', role: 'group', 'aria-label': 'Card details' }, grid);
+    this._updatePostalField();
+    return form;
+  };
+
+  PaymentElement.prototype._showBrand = function (brand) {
+    var shown = brand === 'unknown' ? ['visa', 'mastercard', 'amex', 'discover'] : [ICONS[brand] ? brand : 'card'];
+    this._brandIcons.replaceChildren.apply(this._brandIcons, shown.map(function (b) { return svg(ICONS[b]); }));
+  };
+
+  PaymentElement.prototype._updatePostalField = function () {
+    var rule = POSTAL[this._fields.country.input.value];
+    var postal = this._fields.postal;
+    postal.wrapper.hidden = !rule;
+    if (rule) {
+      postal.label.textContent = rule.label;
+      postal.input.placeholder = rule.placeholder;
+    }
+  };
+
+  /** Format what the customer types, the way Stripe's card fields do. */
+  PaymentElement.prototype._onInput = function (key, event) {
+    var input = this._fields[key].input;
+    var deleting = event && event.inputType && event.inputType.indexOf('delete') === 0;
+    if (key === 'number') {
+      var digits = input.value.replace(/\D/g, '');
+      var brand = brandOf(digits);
+      digits = digits.slice(0, brand.length);
+      input.value = formatCardNumber(digits);
+      this._showBrand(digits ? brand.brand : 'unknown');
+      // A complete but wrong number shows its error straight away, like Stripe.
+      if (digits.length >= brand.length) this._touched.number = true;
+    } else if (key === 'expiry') {
+      input.value = formatExpiry(input.value, deleting);
+      if (input.value.replace(/\D/g, '').length === 4) this._touched.expiry = true;
+    } else if (key === 'cvc') {
+      input.value = input.value.replace(/\D/g, '').slice(0, this._brand().cvc);
+    }
+    this._refreshErrors(false);
+    this._emitChange();
+  };
+
+  PaymentElement.prototype._brand = function () {
+    return brandOf(this._fields.number.input.value.replace(/\D/g, ''));
+  };
+
+  /** Check every card field. Returns {key: {code, message}} for fields with a problem. */
+  PaymentElement.prototype._cardProblems = function () {
+    var now = this._group._stripe._now();
+    var brand = this._brand();
+    var country = this._fields.country.input.value;
+    var problems = {};
+    var self = this;
+    ['number', 'expiry', 'cvc', 'postal'].forEach(function (key) {
+      var problem = CHECKS[key](self._fields[key].input.value, now, brand, country);
+      if (problem) problems[key] = problem;
+    });
+    return problems;
+  };
+
+  /** Show the messages of touched fields (of every field once the customer tried to pay). */
+  PaymentElement.prototype._refreshErrors = function (all) {
+    if (!this._fields.number) return {};
+    if (all) this._submitted = true;
+    var problems = this._cardProblems();
+    var self = this;
+    ['number', 'expiry', 'cvc', 'postal'].forEach(function (key) {
+      var field = self._fields[key];
+      // Like Stripe: a field shows its message once the customer has typed in it and left it
+      // (or typed a complete but wrong value); after a submit every field shows its message.
+      var show = Boolean(problems[key] &&
+        (self._submitted || (self._touched[key] && field.input.value !== '')));
+      field.error.textContent = show ? problems[key].message : '';
+      field.input.setAttribute('aria-invalid', show ? 'true' : 'false');
+    });
+    return problems;
+  };
+
+  PaymentElement.prototype._cardEmpty = function () {
+    var self = this;
+    return ['number', 'expiry', 'cvc', 'postal'].every(function (key) { return self._fields[key].input.value === ''; });
+  };
+
+  /** The `change` payload, as documented for the Payment Element. */
+  PaymentElement.prototype._value = function () {
+    if (this._selected === null) {
+      return { elementType: 'payment', empty: true, complete: false, collapsed: true, value: { type: null } };
+    }
+    if (this._selected !== 'new') {
+      var pm = this._savedMethods().filter(function (p) { return p.id === this._selected; }, this)[0];
+      return {
+        elementType: 'payment', empty: false, complete: true, collapsed: false,
+        value: { type: pm.type, payment_method: { id: pm.id, type: pm.type, billing_details: pm.billing_details || {} } },
+      };
+    }
+    var payload = {
+      elementType: 'payment',
+      empty: this._cardEmpty(),
+      complete: Object.keys(this._cardProblems()).length === 0,
+      collapsed: false,
+      value: { type: 'card' },
+    };
+    if (this._saveBox) payload.value.savePaymentMethod = this._saveBox.checked;
+    return payload;
+  };
+
+  PaymentElement.prototype._emitChange = function () {
+    if (this._session) this._emit('change', this._value());
+  };
+
+  PaymentElement.prototype._onFocusIn = function (event) {
+    if (!event.relatedTarget || !this._root.contains(event.relatedTarget)) this._emit('focus', { elementType: 'payment' });
+  };
+  PaymentElement.prototype._onFocusOut = function (event) {
+    if (!event.relatedTarget || !this._root.contains(event.relatedTarget)) this._emit('blur', { elementType: 'payment' });
+  };
+  PaymentElement.prototype._onKeyDown = function (event) {
+    if (event.key === 'Escape') this._emit('escape', { elementType: 'payment' });
+  };
+
+  /** What elements.submit() checks: a choice is made and, for a new card, every field is valid.
+   *  Returns null or Stripe's validation_error. */
+  PaymentElement.prototype._validate = function () {
+    if (this._loadError) return this._loadError;
+    if (this._selected === null) {
+      return { type: 'validation_error', code: 'incomplete', message: 'Please select a payment method.' };
+    }
+    if (this._selected !== 'new') return null;
+    Object.keys(this._fields).forEach(function (key) { this._touched[key] = true; }, this);
+    var problems = this._refreshErrors(true);
+    var first = ['number', 'expiry', 'cvc', 'postal'].filter(function (key) { return problems[key]; })[0];
+    if (!first) return null;
+    this._fields[first].input.focus();
+    return { type: 'validation_error', code: problems[first].code, message: problems[first].message };
+  };
+
+  /** What confirmPayment needs: a saved PaymentMethod id, or the new card's details. */
+  PaymentElement.prototype._paymentMethodChoice = function () {
+    if (this._selected !== 'new') return { paymentMethod: this._selected };
+    var expiry = this._fields.expiry.input.value.replace(/\D/g, '');
+    var country = this._fields.country.input.value;
+    var address = { country: country };
+    if (POSTAL[country]) address.postal_code = this._fields.postal.input.value.trim();
+    return {
+      card: {
+        number: this._fields.number.input.value.replace(/\D/g, ''),
+        exp_month: String(Number(expiry.slice(0, 2))),
+        exp_year: String(2000 + Number(expiry.slice(2, 4))),
+        cvc: this._fields.cvc.input.value,
+      },
+      billing_details: { address: address },
+      save: Boolean(this._saveBox && this._saveBox.checked),
+    };
+  };
+
+  PaymentElement.prototype._setBusy = function (busy) {
+    if (!this._root) return;
+    this._root.setAttribute('aria-busy', busy ? 'true' : 'false');
+    this._root.querySelectorAll('input, select').forEach(function (node) { node.disabled = busy; });
+  };
+
+  /* ------------------------------------------------------------------------------------ *
+   * Elements the stand-in does not draw yet: a clear placeholder, never an exception.
+   * ------------------------------------------------------------------------------------ */
+  var PLACEHOLDER_NAMES = {
+    linkAuthentication: 'Link Authentication Element',
+    address: 'Address Element',
+    expressCheckout: 'Express Checkout Element',
+    card: 'Card Element',
+  };
+
+  function PlaceholderElement(group, type, options) {
+    Emitter.call(this);
+    this._group = group;
+    this._type = type;
+    this._options = options || {};
+    this._root = null;
+  }
+  PlaceholderElement.prototype = Object.create(Emitter.prototype);
+  PlaceholderElement.prototype.mount = function (target) {
+    var container = resolveMountTarget(target);
+    injectStyles();
+    var name = PLACEHOLDER_NAMES[this._type] || ("'" + this._type + "' Element");
+    this._root = h('div', { class: 'kit-pe-placeholder', role: 'note', 'data-kit-standin': this._type },
+      name + ': not drawn by the offline Stripe.js stand-in. Switch the kit to Stripe test mode to see the real one.');
+    container.appendChild(this._root);
+    var self = this;
+    setTimeout(function () { self._emit('ready', { elementType: self._type }); });
+    return this;
+  };
+  PlaceholderElement.prototype.unmount = function () {
+    if (this._root && this._root.parentNode) this._root.parentNode.removeChild(this._root);
+    return this;
+  };
+  PlaceholderElement.prototype.destroy = function () { this.unmount(); this._group._forget(this); };
+  PlaceholderElement.prototype.update = function () { return this; };
+  PlaceholderElement.prototype.focus = function () { return this; };
+  PlaceholderElement.prototype.blur = function () { return this; };
+  PlaceholderElement.prototype.clear = function () { return this; };
+
+  /* ==================================================================================== *
+   * 6. The Elements group: stripe.elements({clientSecret, customerSessionClientSecret, ...})
+   * ==================================================================================== */
+
+  function Elements(stripe, options) {
+    this._stripe = stripe;
+    this._options = Object.assign({}, options || {});
+    this._elements = {};
+    this._session = null;
+  }
+
+  /** One GET /v1/elements/sessions per group, shared by its elements. */
+  Elements.prototype._fetchSession = function () {
+    if (!this._session) {
+      var params = { client_secret: this._options.clientSecret };
+      if (this._options.customerSessionClientSecret) {
+        params.customer_session_client_secret = this._options.customerSessionClientSecret;
+      }
+      this._session = this._stripe._api('GET', '/v1/elements/sessions', params);
+    }
+    return this._session;
+  };
+
+  Elements.prototype.create = function (type, options) {
+    if (this._elements[type]) {
+      throw integrationError('Can only create one Element of type ' + type + '.');
+    }
+    var element = type === 'payment'
+      ? new PaymentElement(this, options)
+      : new PlaceholderElement(this, type, options);
+    this._elements[type] = element;
+    return element;
+  };
+
+  Elements.prototype.getElement = function (type) {
+    return this._elements[type] || null;
+  };
+
+  Elements.prototype._forget = function (element) {
+    var self = this;
+    Object.keys(this._elements).forEach(function (type) {
+      if (self._elements[type] === element) delete self._elements[type];
+    });
+  };
+
+  Elements.prototype.update = function (options) {
+    Object.assign(this._options, options || {});
+    var payment = this._elements.payment;
+    if (payment && payment._root) applyAppearance(payment._root, this._options.appearance);
+    return this;
+  };
+
+  /** Ask the API again (for example after the server changed the customer's saved methods). */
+  Elements.prototype.fetchUpdates = async function () {
+    this._session = null;
+    var result = await this._fetchSession();
+    var payment = this._elements.payment;
+    if (!result.error && payment && payment._root) {
+      payment._session = result.data;
+      payment._draw();
+    }
+    return result.error ? { error: result.error } : {};
+  };
+
+  /** Validate the form before you do anything else (for example call your server). */
+  Elements.prototype.submit = async function () {
+    var payment = this._elements.payment;
+    if (!payment || !payment._loaded) {
+      throw integrationError('elements.submit(): the Payment Element must be mounted before submit is called.');
+    }
+    await payment._loaded;
+    var error = payment._validate();
+    return error ? { error: error } : {};
+  };
+
+  /* ==================================================================================== *
+   * 7. The Stripe object: Stripe(publishableKey) and its methods
+   * ==================================================================================== */
+
+  /**
+   * create(transport, host?) returns a `Stripe` function. `host` may override:
+   *   navigate(url): how a redirect happens (default `window.location.assign`)
+   *   now(): the current date, for expiry checks (default `new Date()`)
+   */
+  function create(transport, host) {
+    host = host || {};
+    if (typeof transport !== 'function') throw integrationError('KitStripeStandin.create(transport): transport must be a function.');
+
+    return function Stripe(publishableKey, options) {
+      if (typeof publishableKey !== 'string' || publishableKey === '') {
+        throw integrationError('Please call Stripe() with your publishable key. You used an empty string.');
+      }
+      if (/^(sk|rk)_/.test(publishableKey)) {
+        throw integrationError('You should not use your secret key with Stripe.js. Please pass a publishable key instead.');
+      }
+      return new StripeInstance(publishableKey, options || {}, transport, host);
+    };
+  }
+
+  function StripeInstance(publishableKey, options, transport, host) {
+    this._key = publishableKey;
+    this._options = options;
+    this._transport = transport;
+    this._host = host;
+    this._standin = VERSION;
+  }
+
+  StripeInstance.prototype._now = function () {
+    return this._host.now ? this._host.now() : new Date();
+  };
+
+  /** One API call. Resolves {data} or {error} (Stripe's error object); never rejects. */
+  StripeInstance.prototype._api = async function (method, path, params) {
+    var response;
+    try {
+      response = await this._transport(method, path, params);
+    } catch (err) {
+      return { error: { type: 'api_connection_error', message: 'Could not reach the Stripe API: ' + ((err && err.message) || err) } };
+    }
+    if (response && response.status >= 200 && response.status < 300) return { data: response.body };
+    var error = response && response.body && response.body.error;
+    return { error: error || { type: 'api_error', message: 'Unexpected response (HTTP ' + (response && response.status) + ').' } };
+  };
+
+  StripeInstance.prototype.elements = function (options) {
+    options = options || {};
+    if (options.clientSecret) intentIdFromSecret(options.clientSecret, 'stripe.elements()');
+    else if (!options.mode) {
+      throw integrationError('In order to create a payment element, you must pass a clientSecret or mode when creating the Elements group.');
+    }
+    if (options.customerSessionClientSecret && !/^cuss_secret_/.test(options.customerSessionClientSecret)) {
+      throw integrationError('Invalid value for elements(): customerSessionClientSecret should be a CustomerSession client secret (cuss_secret_...).');
+    }
+    return new Elements(this, options);
+  };
+
+  StripeInstance.prototype.retrievePaymentIntent = async function (clientSecret) {
+    var id = intentIdFromSecret(clientSecret, 'retrievePaymentIntent');
+    var result = await this._api('GET', '/v1/payment_intents/' + id, { client_secret: clientSecret });
+    return result.error ? { error: result.error } : { paymentIntent: result.data };
+  };
+
+  /** Create the PaymentMethod for a new card: POST /v1/payment_methods. */
+  StripeInstance.prototype._createCardPaymentMethod = function (choice, paymentMethodData) {
+    paymentMethodData = paymentMethodData || {};
+    var billing = Object.assign({}, paymentMethodData.billing_details || {});
+    billing.address = Object.assign({}, choice.billing_details.address, billing.address || {});
+    var params = { type: 'card', card: choice.card, billing_details: billing };
+    var allowRedisplay = choice.save ? 'always' : paymentMethodData.allow_redisplay;
+    if (allowRedisplay) params.allow_redisplay = allowRedisplay;
+    if (paymentMethodData.metadata) params.metadata = paymentMethodData.metadata;
+    return this._api('POST', '/v1/payment_methods', params);
+  };
+
+  StripeInstance.prototype.createPaymentMethod = async function (options) {
+    var elements = options && options.elements;
+    var payment = elements && elements.getElement('payment');
+    if (!payment) throw integrationError('stripe.createPaymentMethod(): pass the `elements` that hold a mounted Payment Element.');
+    await payment._loaded;
+    var invalid = payment._validate();
+    if (invalid) return { error: invalid };
+    var choice = payment._paymentMethodChoice();
+    if (choice.paymentMethod) {
+      return { error: { type: 'invalid_request_error', message: 'A saved payment method is selected; it already has an id: ' + choice.paymentMethod + '.' } };
+    }
+    var created = await this._createCardPaymentMethod(choice, options.params);
+    return created.error ? { error: created.error } : { paymentMethod: created.data };
+  };
+
+  /**
+   * stripe.confirmPayment({elements, clientSecret?, confirmParams: {return_url, ...}, redirect?})
+   *
+   * 1. validate the form (a problem resolves {error: {type: 'validation_error'}});
+   * 2. new card: POST /v1/payment_methods; saved method: use its id;
+   * 3. POST /v1/payment_intents/{id}/confirm with client_secret and payment_method;
+   * 4. redirect 'if_required': resolve {paymentIntent}. Default 'always': go to return_url with
+   *    ?payment_intent=...&payment_intent_client_secret=...&redirect_status=... added.
+   * A decline resolves {error: {type: 'card_error', code, decline_code, message, payment_intent}}.
+   */
+  StripeInstance.prototype.confirmPayment = async function (options) {
+    options = options || {};
+    var elements = options.elements;
+    if (!(elements instanceof Elements)) {
+      throw integrationError('Invalid value for confirmPayment: elements should be an Elements group. You specified: ' + typeof elements + '.');
+    }
+    var redirect = options.redirect || 'always';
+    if (redirect !== 'always' && redirect !== 'if_required') {
+      throw integrationError('Invalid value for confirmPayment: redirect should be one of the following strings: always, if_required. You specified: ' + redirect + '.');
+    }
+    var confirmParams = options.confirmParams || {};
+    if (redirect === 'always' && !confirmParams.return_url) {
+      throw integrationError("stripe.confirmPayment(): the `confirmParams.return_url` argument is required unless passing `redirect: 'if_required'`");
+    }
+    var clientSecret = options.clientSecret || elements._options.clientSecret;
+    var intentId = intentIdFromSecret(clientSecret, 'confirmPayment');
+    var payment = elements.getElement('payment');
+    if (!payment || !payment._loaded) {
+      throw integrationError('Invalid value for confirmPayment: elements should have a mounted Payment Element.');
+    }
+    await payment._loaded;
+
+    var invalid = payment._validate();
+    if (invalid) return { error: invalid };
+
+    payment._setBusy(true);
+    try {
+      var choice = payment._paymentMethodChoice();
+      var paymentMethodId = choice.paymentMethod;
+      if (!paymentMethodId) {
+        var created = await this._createCardPaymentMethod(choice, confirmParams.payment_method_data);
+        if (created.error) return { error: created.error };
+        paymentMethodId = created.data.id;
+      }
+      var params = { client_secret: clientSecret, payment_method: paymentMethodId };
+      if (confirmParams.return_url) params.return_url = confirmParams.return_url;
+      if (confirmParams.receipt_email) params.receipt_email = confirmParams.receipt_email;
+      if (confirmParams.shipping) params.shipping = confirmParams.shipping;
+      if (choice.save) params.setup_future_usage = payment._features().payment_method_save_usage || 'off_session';
+      var confirmed = await this._api('POST', '/v1/payment_intents/' + intentId + '/confirm', params);
+      if (confirmed.error) return { error: confirmed.error };
+      var paymentIntent = confirmed.data;
+
+      var next = paymentIntent.next_action;
+      if (paymentIntent.status === 'requires_action' && next && next.type === 'redirect_to_url') {
+        this._navigate(next.redirect_to_url.url); // a bank or 3-D Secure page; it comes back to return_url
+        return new Promise(function () {});
+      }
+      if (redirect === 'if_required') return { paymentIntent: paymentIntent };
+      this._navigate(returnUrlFor(confirmParams.return_url, paymentIntent, clientSecret));
+      return new Promise(function () {}); // the page is going away
+    } finally {
+      payment._setBusy(false);
+    }
+  };
+
+  StripeInstance.prototype._navigate = function (url) {
+    if (this._host.navigate) this._host.navigate(url);
+    else window.location.assign(url);
+  };
+
+  /** Your return_url, keeping your own query parameters, plus the three Stripe adds. */
+  function returnUrlFor(returnUrl, paymentIntent, clientSecret) {
+    var url = new URL(returnUrl, typeof window !== 'undefined' ? window.location.href : undefined);
+    url.searchParams.set('payment_intent', paymentIntent.id);
+    url.searchParams.set('payment_intent_client_secret', clientSecret);
+    url.searchParams.set('redirect_status', paymentIntent.status === 'requires_payment_method' ? 'failed' : 'succeeded');
+    return url.toString();
+  }
+
+  return {
+    create: create,
+    httpTransport: httpTransport,
+    version: VERSION,
+    // Exposed for tests and for the curious learner.
+    _internals: { luhnValid: luhnValid, brandOf: brandOf, formEncode: formEncode, returnUrlFor: returnUrlFor, CHECKS: CHECKS },
+  };
+})();
+
+/* Loaded with <script src=".../js.stripe.com/v3/">? Then act like Stripe.js: define window.Stripe,
+ * talking to the server the script came from. Inside the widget's module `document.currentScript`
+ * is null, so nothing global is installed there. */
+(function installWhenServedAsScript() {
+  if (typeof document === 'undefined' || typeof window === 'undefined') return;
+  var script = document.currentScript;
+  if (!script || !script.src) return;
+  var origin = new URL(script.src, document.baseURI).origin;
+  var Stripe = function Stripe(publishableKey, options) {
+    var transport = KitStripeStandin.httpTransport(origin, publishableKey);
+    return KitStripeStandin.create(transport)(publishableKey, options);
+  };
+  Stripe.version = 3;
+  Stripe.standin = KitStripeStandin.version;
+  window.Stripe = Stripe;
+})();

@@ -1,0 +1,253 @@
+"""Browser tests: Playwright for Python driving the system Chromium, fully offline.
+
+Fixtures
+- `browser`: Chromium from $CHROMIUM_PATH or /usr/bin/chromium. A missing browser FAILS the
+  tests (with how to fix it) rather than skipping them: a skipped browser tier looks green.
+- `offline_page`: a fresh page whose every request off 127.0.0.1 is aborted, except URLs a test
+  fulfils on purpose (`offline_page.kit.fulfil(url, body)`); `offline_page.kit.outside` lists
+  every off-machine URL the page asked for.
+- `emulator_server`: `python -m helpers.emulator serve` on a free port with a temporary DB.
+- `voila`: starts Voilà on the repository (tree mode) with a temporary emulator DB and
+  deterministic ids; call it with extra environment variables, get an object with `.url(nb)`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# The notebook the client-side tests drive (the lead's notebook 03).
+CHECKOUT_NOTEBOOK = "notebooks/03_client_side.ipynb"
+# Voilà's lab template links Font Awesome from a CDN (the same CSS is also bundled, so the page
+# looks the same without it). Aborted like every other outside request; listed so tests can
+# tell it apart from a request the kit itself makes.
+VOILA_TEMPLATE_CDN = frozenset({
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/all.min.css",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/v4-shims.min.css",
+})
+
+
+# ---- Chromium ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    resolved = shutil.which(path) or (path if os.access(path, os.X_OK) else None)
+    if not resolved:
+        pytest.fail(
+            f"Chromium not found at {path!r}. The browser tests need a system Chromium: install "
+            "it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to its binary. "
+            "(`playwright install` needs the internet and is not used by this kit.)",
+            pytrace=False)
+    return resolved
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class OfflineGuard:
+    """Routes every request: local ones pass, chosen URLs are fulfilled, the rest are aborted."""
+
+    fulfilments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outside: list[str] = field(default_factory=list)
+
+    def fulfil(self, url: str, body: str, content_type: str = "application/javascript") -> None:
+        self.fulfilments[url] = (body, content_type)
+
+    def handle(self, route: object) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+            route.continue_()
+            return
+        self.outside.append(url)
+        if url in self.fulfilments:
+            body, content_type = self.fulfilments[url]
+            route.fulfill(status=200, body=body, content_type=content_type,
+                          headers={"Access-Control-Allow-Origin": "*"})
+        else:
+            route.abort()
+
+    @property
+    def unexpected(self) -> list[str]:
+        """Off-machine URLs that were requested but not fulfilled on purpose."""
+        return [url for url in self.outside if url not in self.fulfilments]
+
+    @property
+    def outside_but_voila_template(self) -> list[str]:
+        """Off-machine URLs requested by anything but Voilà's own template (i.e. by the kit)."""
+        return [url for url in self.outside if url not in VOILA_TEMPLATE_CDN]
+
+
+@pytest.fixture
+def offline_page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    guard = OfflineGuard()
+    context.route("**/*", guard.handle)
+    page = context.new_page()
+    page.kit = guard
+    page.kit_console = []
+    page.on("console", lambda msg: page.kit_console.append(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda exc: page.kit_console.append(f"pageerror: {exc}"))
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+# ---- servers -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before answering"
+                               f" {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url} within {timeout:.0f}s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server we started (its whole process group: Voilà's kernels too)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=5)
+
+
+def kit_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    """A clean environment: no real keys leak in from the developer's shell."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
+    env.update({
+        "KIT_EMULATOR_DB": str(tmp / "emulator.sqlite3"),
+        "KIT_DETERMINISTIC": "1",
+        "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class EmulatorServer:
+    url: str
+    db: Path
+
+
+@pytest.fixture
+def emulator_server(tmp_path: Path) -> Iterator[EmulatorServer]:
+    port = free_port()
+    db = tmp_path / "served-emulator.sqlite3"
+    log = (tmp_path / "emulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--db", str(db)],
+        cwd=ROOT, env=kit_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(url + "/health", process, timeout=30)
+        yield EmulatorServer(url, db)
+    finally:
+        stop(process)
+        log.close()
+
+
+@dataclass
+class Voila:
+    base: str
+    env: dict[str, str]
+    log: Path
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/voila/render/{notebook}"
+
+    def log_tail(self, n: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+@pytest.fixture
+def voila(tmp_path: Path) -> Iterator[Callable[..., Voila]]:
+    """`voila(**env)` starts Voilà on the repository root; stopped when the test ends."""
+    processes: list[subprocess.Popen] = []
+    executable = BIN / "voila"
+    if not executable.exists():
+        pytest.fail(f"Voilà not found next to {sys.executable} ({executable}).", pytrace=False)
+
+    def start(**env_overrides: str) -> Voila:
+        port = free_port()
+        env = kit_env(tmp_path, **env_overrides)
+        log = tmp_path / f"voila-{port}.log"
+        process = subprocess.Popen(
+            [str(executable), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+             "--show_tracebacks=False", str(ROOT)],
+            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answers(base + "/", process, timeout=90)
+        return Voila(base, env, log)
+
+    yield start
+    for process in processes:
+        stop(process)
+
+
+@pytest.fixture
+def checkout_notebook() -> str:
+    """The notebook whose PaymentElement the Voilà tests drive: notebook 03.
+
+    KIT_TEST_CHECKOUT_NOTEBOOK (a path relative to the repository) points the tests at another
+    notebook that shows a PaymentElement for a customer with a saved Visa 4242.
+    """
+    notebook = os.environ.get("KIT_TEST_CHECKOUT_NOTEBOOK") or CHECKOUT_NOTEBOOK
+    if not (ROOT / notebook).exists():
+        pytest.fail(f"{notebook} does not exist.", pytrace=False)
+    return notebook

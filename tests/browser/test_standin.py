@@ -1,0 +1,409 @@
+"""The Stripe.js stand-in and checkout.js in a bare page, against a fake API transport.
+
+Fast and exact: no Jupyter, no emulator. A scripted fake answers the four requests Stripe.js
+makes, records them, and lets the tests check the request sequence, the form's validation
+messages, the event payloads and the redirect URL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+PI_SECRET = "pi_3Test0000000000000000001_secret_" + "fakeFAKEfakeFAKEfakeFAKE1"
+CUSS_SECRET = "cuss_secret_" + "fake" * 11 + "abc"
+
+FAKE_API = r"""
+window.kitCalls = [];
+window.kitNavigations = [];
+window.kitEvents = [];
+const card = (id, brand, last4, exp_year) => ({
+  id, object: 'payment_method', type: 'card', allow_redisplay: 'always',
+  billing_details: {address: {country: 'US', postal_code: '94103'}, email: null, name: 'Jenny Rosen'},
+  card: {brand, last4, exp_month: 12, exp_year},
+});
+window.kitFake = {
+  pi: {id: 'pi_3Test0000000000000000001', object: 'payment_intent', amount: 1099, currency: 'usd',
+       status: 'requires_payment_method', client_secret: PI_SECRET, payment_method: null,
+       last_payment_error: null, next_action: null},
+  session: {
+    object: 'elements_session', livemode: false, payment_method_types: ['card'],
+    customer: {id: 'cus_fake', default_payment_method: 'pm_visa',
+               payment_methods: [card('pm_visa', 'visa', '4242', 2034), card('pm_mc', 'mastercard', '4444', 2030)]},
+    customer_session: {features: {payment_method_redisplay: 'enabled'}},
+  },
+  cards: {},
+};
+window.fakeTransport = async (method, path, params) => {
+  window.kitCalls.push({method, path, params: JSON.parse(JSON.stringify(params || {}))});
+  const fake = window.kitFake;
+  if (method === 'GET' && path === '/v1/elements/sessions') {
+    if (params.client_secret !== PI_SECRET) {
+      return {status: 400, body: {error: {type: 'invalid_request_error', message: 'No such client secret.'}}};
+    }
+    return {status: 200, body: fake.session};
+  }
+  if (method === 'GET' && path === '/v1/payment_intents/' + fake.pi.id) return {status: 200, body: fake.pi};
+  if (method === 'POST' && path === '/v1/payment_methods') {
+    const id = 'pm_new_' + (Object.keys(fake.cards).length + 1);
+    fake.cards[id] = params.card.number;
+    return {status: 200, body: {id, object: 'payment_method', type: 'card',
+      card: {brand: 'visa', last4: params.card.number.slice(-4)}, billing_details: params.billing_details}};
+  }
+  if (method === 'POST' && path === '/v1/payment_intents/' + fake.pi.id + '/confirm') {
+    if (fake.cards[params.payment_method] === '4000000000000002') {
+      fake.pi = Object.assign({}, fake.pi, {status: 'requires_payment_method'});
+      return {status: 402, body: {error: {type: 'card_error', code: 'card_declined',
+        decline_code: 'generic_decline', message: 'Your card was declined.', payment_intent: fake.pi}}};
+    }
+    fake.pi = Object.assign({}, fake.pi, {status: fake.nextStatus || 'succeeded',
+      payment_method: params.payment_method, next_action: fake.nextAction || null});
+    return {status: 200, body: fake.pi};
+  }
+  return {status: 404, body: {error: {type: 'invalid_request_error', message: 'Unrecognized request URL'}}};
+};
+window.FakeStripe = KitStripeStandin.create(window.fakeTransport, {
+  navigate: (url) => window.kitNavigations.push(url),
+  now: () => new Date('2026-11-26T12:00:00Z'),
+});
+"""
+
+
+def page_html() -> str:
+    standin = (ASSETS / "stripe-standin.js").read_text()
+    checkout = (ASSETS / "checkout.js").read_text()
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>stand-in</title></head>"
+            "<body><main id='shop'></main>"
+            f"<script>{standin}</script><script>{checkout}</script>"
+            f"<script>const PI_SECRET = {json.dumps(PI_SECRET)};{FAKE_API}</script>"
+            "</body></html>")
+
+
+@pytest.fixture
+def page(offline_page: Any) -> Any:
+    offline_page.set_content(page_html())
+    assert offline_page.evaluate("typeof window.Stripe") == "undefined", (
+        "inlined (not served), the stand-in must not install window.Stripe")
+    yield offline_page
+    errors = [line for line in offline_page.kit_console if line.startswith("pageerror")]
+    assert not errors, errors
+    assert offline_page.kit.outside == []
+
+
+def mount(page: Any, **options: Any) -> None:
+    """Run the guide's checkout code against the fake, reporting into window.kitEvents."""
+    options = {"layout": "accordion", "returnUrl": "https://shop.example/done?order=123",
+               **options}
+    page.evaluate(
+        """async (options) => {
+            window.checkout = await mountCheckout(Object.assign({
+              Stripe: window.FakeStripe, publishableKey: 'pk_test_fake',
+              clientSecret: PI_SECRET, customerSessionClientSecret: CUSS,
+              container: document.getElementById('shop'),
+              report: (kind, data) => window.kitEvents.push({kind, data}),
+            }, options));
+        }""".replace("CUSS", json.dumps(CUSS_SECRET)),
+        options)
+    page.get_by_role("radiogroup", name="Payment method").wait_for()
+
+
+def calls(page: Any) -> list[tuple[str, str]]:
+    return [(c["method"], c["path"]) for c in page.evaluate("window.kitCalls")]
+
+
+def events(page: Any, kind: str) -> list[dict[str, Any]]:
+    return [e["data"] for e in page.evaluate("window.kitEvents") if e["kind"] == kind]
+
+
+def fill_card(page: Any, number: str, expiry: str = "12 / 34", cvc: str = "123",
+              zip_code: str = "12345") -> None:
+    page.get_by_role("radio", name="Card", exact=True).check()
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiration date").fill(expiry)
+    page.get_by_label("Security code").fill(cvc)
+    page.get_by_label("ZIP").fill(zip_code)
+
+
+def test_saved_methods_are_named_radios(page: Any) -> None:
+    mount(page)
+    group = page.get_by_role("radiogroup", name="Payment method")
+    radios = group.get_by_role("radio")
+    assert radios.count() == 3
+    visa = page.get_by_role("radio", name="Visa •••• 4242", exact=True)
+    assert visa.is_checked(), "the customer's default method is preselected"
+    assert page.get_by_role("radio", name="Mastercard •••• 4444", exact=True).is_visible()
+    assert page.get_by_role("radio", name="Card", exact=True).is_visible()
+    assert page.get_by_text("Expires 12/34").is_visible()
+    assert visa.get_attribute("aria-describedby")
+    assert page.locator("#submit").inner_text() == "Pay $10.99"
+    assert page.get_by_label("Card number").is_hidden()
+    assert calls(page) == [("GET", "/v1/payment_intents/pi_3Test0000000000000000001"),
+                           ("GET", "/v1/elements/sessions")]
+    session_params = page.evaluate("window.kitCalls[1].params")
+    assert session_params == {"client_secret": PI_SECRET,
+                              "customer_session_client_secret": CUSS_SECRET}
+    assert events(page, "ready") == [{}]
+    assert events(page, "change")[-1] == {"type": "card", "complete": True, "empty": False,
+                                          "payment_method": "pm_visa"}
+
+
+def test_pay_with_a_saved_card(page: Any) -> None:
+    mount(page)
+    page.get_by_role("radio", name="Mastercard •••• 4444").check()
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Success! Payment received.").wait_for()
+    assert calls(page)[2:] == [
+        ("POST", "/v1/payment_intents/pi_3Test0000000000000000001/confirm"),
+        ("GET", "/v1/payment_intents/pi_3Test0000000000000000001")]
+    confirm = page.evaluate("window.kitCalls[2].params")
+    assert confirm == {"client_secret": PI_SECRET, "payment_method": "pm_mc",
+                       "return_url": "https://shop.example/done?order=123"}
+    assert events(page, "outcome") == [{"payment_intent_id": "pi_3Test0000000000000000001",
+                                        "status": "succeeded", "error": None}]
+    assert page.locator("#submit").is_disabled()
+
+
+def test_pay_with_a_new_card(page: Any) -> None:
+    mount(page)
+    fill_card(page, "4242424242424242")
+    assert page.get_by_label("Card number").input_value() == "4242 4242 4242 4242"
+    assert page.get_by_label("Expiration date").input_value() == "12 / 34"
+    change = events(page, "change")[-1]
+    assert change == {"type": "card", "complete": True, "empty": False, "payment_method": None}
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Success! Payment received.").wait_for()
+    assert [c[1] for c in calls(page)[2:]] == [
+        "/v1/payment_methods", "/v1/payment_intents/pi_3Test0000000000000000001/confirm",
+        "/v1/payment_intents/pi_3Test0000000000000000001"]
+    created = page.evaluate("window.kitCalls[2].params")
+    assert created == {"type": "card",
+                       "card": {"number": "4242424242424242", "exp_month": "12",
+                                "exp_year": "2034", "cvc": "123"},
+                       "billing_details": {"address": {"country": "US", "postal_code": "12345"}}}
+    confirm = page.evaluate("window.kitCalls[3].params")
+    assert confirm["payment_method"] == "pm_new_1"
+    assert confirm["client_secret"] == PI_SECRET
+
+
+def test_declined_card_shows_stripe_message_and_status(page: Any) -> None:
+    mount(page)
+    fill_card(page, "4000000000000002")
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Your card was declined.").wait_for()
+    assert page.locator("#error-message").inner_text() == "Your card was declined."
+    assert page.locator("#message").inner_text() == (
+        "Payment failed. Please try another payment method.")
+    assert events(page, "outcome")[-1] == {
+        "payment_intent_id": "pi_3Test0000000000000000001", "status": "requires_payment_method",
+        "error": {"type": "card_error", "code": "card_declined",
+                  "decline_code": "generic_decline", "message": "Your card was declined."}}
+    assert page.locator("#submit").is_enabled(), "the customer can try another method"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("Card number", "4242 4242", "Your card number is incomplete."),
+    ("Card number", "4242424242424241", "Your card number is invalid."),
+    ("Expiration date", "1", "Your card's expiration date is incomplete."),
+    ("Expiration date", "12 / 20", "Your card's expiration year is in the past."),
+    ("Security code", "12", "Your card's security code is incomplete."),
+    ("ZIP", "123", "Your ZIP is incomplete."),
+])
+def test_inline_validation_messages(page: Any, field: str, value: str, message: str) -> None:
+    mount(page)
+    page.get_by_role("radio", name="Card", exact=True).check()
+    box = page.get_by_label(field)
+    box.fill(value)
+    box.blur()
+    error = page.get_by_text(message)
+    error.wait_for()
+    assert box.get_attribute("aria-invalid") == "true"
+    assert box.get_attribute("aria-describedby") == error.get_attribute("id")
+
+
+def test_submit_reports_validation_errors_without_calling_stripe(page: Any) -> None:
+    mount(page)
+    page.get_by_role("radio", name="Card", exact=True).check()
+    result = page.evaluate("window.checkout.elements.submit()")
+    assert result == {"error": {"type": "validation_error", "code": "incomplete_number",
+                                "message": "Your card number is incomplete."}}
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.locator("#error-message", has_text="Your card number is incomplete.").wait_for()
+    assert page.get_by_text("Your card's expiration date is incomplete.").is_visible()
+    assert page.get_by_label("Card number").evaluate("n => n === document.activeElement")
+    assert [c[0] for c in calls(page)] == ["GET", "GET"], "nothing was sent"
+    assert events(page, "outcome")[-1]["error"]["type"] == "validation_error"
+    assert page.locator("#submit").is_enabled()
+
+
+def test_keyboard_only_checkout(page: Any) -> None:
+    mount(page)
+    page.get_by_role("radio", name="Visa •••• 4242").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_role("radio", name="Mastercard •••• 4444").is_checked()
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_role("radio", name="Card", exact=True).is_checked()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('autocomplete')") == "cc-number"
+    page.keyboard.type("4242424242424242")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1234")
+    page.keyboard.press("Tab")
+    page.keyboard.type("123")
+    page.keyboard.press("Tab")  # country: keep United States
+    page.keyboard.press("Tab")
+    page.keyboard.type("94103")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "submit"
+    page.keyboard.press("Enter")
+    page.get_by_text("Success! Payment received.").wait_for()
+
+
+def test_change_focus_and_blur_events(page: Any) -> None:
+    page.evaluate("""() => {
+        const stripe = window.FakeStripe('pk_test_fake');
+        const elements = stripe.elements({clientSecret: PI_SECRET});
+        const element = elements.create('payment', {layout: 'tabs'});
+        window.seen = [];
+        for (const name of ['ready', 'change', 'focus', 'blur']) {
+          element.on(name, (event) => window.seen.push([name, event]));
+        }
+        element.mount('#shop');
+    }""")
+    page.get_by_role("radio", name="Card", exact=True).wait_for(state="attached")
+    seen = page.evaluate("window.seen")
+    assert seen[0] == ["ready", {"elementType": "payment"}]
+    assert seen[1][0] == "change"
+    first = seen[1][1]
+    assert first["value"]["payment_method"]["id"] == "pm_visa"
+    assert first["value"]["payment_method"]["billing_details"]["name"] == "Jenny Rosen"
+    page.get_by_text("Card", exact=True).click()
+    page.get_by_label("Card number").fill("4242")
+    names = [name for name, _ in page.evaluate("window.seen")]
+    assert "focus" in names
+    last = page.evaluate("window.seen.filter(e => e[0] === 'change').pop()[1]")
+    assert last == {"elementType": "payment", "empty": False, "complete": False,
+                    "collapsed": False, "value": {"type": "card"}}
+    page.mouse.click(900, 800)  # outside the element
+    assert page.evaluate("window.seen.pop()[0]") == "blur"
+
+
+def test_redirect_always_goes_to_return_url_with_stripe_params(page: Any) -> None:
+    page.evaluate("""async () => {
+        const stripe = window.FakeStripe('pk_test_fake');
+        window.elements = stripe.elements({clientSecret: PI_SECRET, customerSessionClientSecret: CUSS});
+        window.elements.create('payment').mount('#shop');
+        stripe.confirmPayment({elements: window.elements,
+                               confirmParams: {return_url: 'https://shop.example/done?order=123'}});
+    }""".replace("CUSS", json.dumps(CUSS_SECRET)))
+    page.wait_for_function("window.kitNavigations.length === 1")
+    url = page.evaluate("window.kitNavigations[0]")
+    assert url == ("https://shop.example/done?order=123&payment_intent=pi_3Test0000000000000000001"
+                   f"&payment_intent_client_secret={PI_SECRET}&redirect_status=succeeded")
+
+
+def test_integration_errors_throw_like_stripe_js(page: Any) -> None:
+    messages = page.evaluate("""async () => {
+        const out = [];
+        const attempt = async (fn) => { try { await fn(); out.push(null); }
+                                        catch (e) { out.push([e.name, e.message]); } };
+        await attempt(() => window.FakeStripe('sk_' + 'test_nope'));
+        const stripe = window.FakeStripe('pk_test_fake');
+        await attempt(() => stripe.elements({clientSecret: 'nonsense'}));
+        const elements = stripe.elements({clientSecret: PI_SECRET});
+        await attempt(() => elements.create('payment').mount('#missing'));
+        await attempt(() => stripe.confirmPayment({elements, confirmParams: {}}));
+        await attempt(() => stripe.retrievePaymentIntent('pi_123'));
+        return out;
+    }""")
+    assert [m[0] if m else None for m in messages] == ["IntegrationError"] * 5
+    assert "secret key" in messages[0][1]
+    assert "(#missing) applies to no DOM elements" in messages[2][1]
+    assert "return_url" in messages[3][1]
+
+
+def test_retrieve_payment_intent_shapes(page: Any) -> None:
+    result = page.evaluate("window.FakeStripe('pk_test_fake').retrievePaymentIntent(PI_SECRET)")
+    assert result["paymentIntent"]["status"] == "requires_payment_method"
+    page.evaluate("window.fakeTransport = null")
+    failing = page.evaluate("""() => KitStripeStandin.create(async () => ({status: 404,
+        body: {error: {type: 'invalid_request_error', code: 'resource_missing',
+                       message: "No such payment_intent: 'pi_1'"}}}))('pk_test_x')
+        .retrievePaymentIntent('pi_1_secret_abc')""")
+    assert failing == {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                 "message": "No such payment_intent: 'pi_1'"}}
+    offline = page.evaluate("""() => KitStripeStandin.create(async () => { throw new Error('down'); })
+        ('pk_test_x').retrievePaymentIntent('pi_1_secret_abc')""")
+    assert offline["error"]["type"] == "api_connection_error"
+
+
+def test_load_error_is_reported(page: Any) -> None:
+    page.evaluate("""() => {
+        const stripe = window.FakeStripe('pk_test_fake');
+        const element = stripe.elements({clientSecret: 'pi_3Other_secret_abc'}).create('payment');
+        element.on('loaderror', (e) => { window.loadError = e; });
+        element.mount('#shop');
+    }""")
+    page.get_by_role("alert").wait_for()
+    assert page.evaluate("window.loadError") == {
+        "elementType": "payment",
+        "error": {"type": "invalid_request_error", "message": "No such client secret."}}
+
+
+def test_other_element_types_are_labelled_placeholders(page: Any) -> None:
+    page.evaluate("""() => {
+        const elements = window.FakeStripe('pk_test_fake').elements({clientSecret: PI_SECRET});
+        for (const type of ['linkAuthentication', 'address', 'expressCheckout', 'card']) {
+          const box = document.createElement('div');
+          document.getElementById('shop').appendChild(box);
+          elements.create(type, {mode: 'shipping'}).mount(box);
+        }
+    }""")
+    notes = page.get_by_role("note")
+    assert notes.count() == 4
+    assert "Address Element" in notes.nth(1).inner_text()
+    assert "offline Stripe.js stand-in" in notes.nth(0).inner_text()
+
+
+def test_appearance_variables_reach_the_css(page: Any) -> None:
+    mount(page, appearance={"theme": "stripe", "variables": {
+        "colorPrimary": "#635bff", "colorText": "#111111", "borderRadius": "12px",
+        "fontFamily": "Georgia, serif", "colorBackground": "#fafafa"}})
+    root = page.locator(".kit-pe")
+    style = root.evaluate("""n => { const s = getComputedStyle(n);
+        return [s.getPropertyValue('--kit-pe-color-primary'), s.color, s.fontFamily]; }""")
+    assert style == ["#635bff", "rgb(17, 17, 17)", "Georgia, serif"]
+    radio = page.get_by_role("radio", name="Visa •••• 4242")
+    page.wait_for_timeout(300)  # the radio's border animates
+    assert radio.evaluate("n => getComputedStyle(n).borderTopColor") == "rgb(99, 91, 255)"
+    options = page.locator(".kit-pe__options")
+    assert options.evaluate("n => getComputedStyle(n).borderTopLeftRadius") == "12px"
+
+
+def test_tabs_layout_and_save_checkbox(page: Any) -> None:
+    page.evaluate("""() => { window.kitFake.session.customer_session.features.payment_method_save = 'enabled';
+                            window.kitFake.session.customer_session.features.payment_method_save_usage = 'on_session'; }""")
+    mount(page, layout="tabs")
+    assert page.locator(".kit-pe--tabs").count() == 1
+    fill_card(page, "4242424242424242")
+    page.get_by_label("Save payment details for future purchases").check()
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Success! Payment received.").wait_for()
+    created = page.evaluate("window.kitCalls[2].params")
+    confirm = page.evaluate("window.kitCalls[3].params")
+    assert created["allow_redisplay"] == "always"
+    assert confirm["setup_future_usage"] == "on_session"
+
+
+def test_form_encoding_matches_stripe(page: Any) -> None:
+    encoded = page.evaluate("""KitStripeStandin._internals.formEncode({
+        type: 'card', card: {number: '4242', exp_month: 12}, expand: ['customer'],
+        metadata: {}, skipped: undefined, empty: null})""")
+    assert encoded == "type=card&card%5Bnumber%5D=4242&card%5Bexp_month%5D=12&expand%5B0%5D=customer"
+    assert page.evaluate("KitStripeStandin._internals.luhnValid('4242424242424242')")
+    assert not page.evaluate("KitStripeStandin._internals.luhnValid('4242424242424241')")

@@ -1,32 +1,117 @@
-"""The 3-D Secure test page, like Stripe test mode's: "Complete" or "Fail" the authentication."""
+"""Test-mode action pages, like Stripe's: the 3-D Secure challenge and the test bank redirect.
+
+`next_action.redirect_to_url.url` points here. The customer chooses the outcome; the page then
+sends them to the merchant's `return_url` with `payment_intent`, `payment_intent_client_secret`
+and `redirect_status` added (the merchant's own query parameters are kept).
+"""
 
 from __future__ import annotations
 
 import html
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tornado.web
 
+from .context import Context
+from .errors import StripeError
+
+if TYPE_CHECKING:
+    from .core import Emulator
+
+TEXT = {
+    "3ds": ("3D Secure 2 test page", "Choose what the cardholder's bank answers.",
+            "Complete", "Fail"),
+    "redirect": ("Test bank payment page", "This is where your customer would log in to their"
+                 " bank. Choose how the payment ends.", "Authorize test payment",
+                 "Fail test payment"),
+}
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>3D Secure test authentication</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
  body {{ font-family: system-ui, sans-serif; background: #f6f9fc; display: grid;
         place-items: center; min-height: 100vh; margin: 0; color: #30313d; }}
- main {{ background: #fff; padding: 2rem; border-radius: 8px; max-width: 26rem;
+ main {{ background: #fff; padding: 2rem; border-radius: 8px; max-width: 28rem;
         box-shadow: 0 2px 12px rgba(0,0,0,.1); }}
+ .badge {{ font-size: .75rem; background: #fde68a; border-radius: 4px; padding: 2px 6px; }}
  button {{ font: inherit; padding: .6rem 1.2rem; border-radius: 6px; border: 0;
-          margin-right: .5rem; cursor: pointer; }}
+          margin: .5rem .5rem 0 0; cursor: pointer; }}
  .complete {{ background: #0570de; color: #fff; }} .fail {{ background: #e5e7eb; }}
 </style></head>
 <body><main>
-<h1>3D Secure 2 test page</h1>
-<p>This is the offline emulator's test authentication for <code>{pi}</code>.
-Choose what the cardholder's bank answers.</p>
-<form method="post" action="/v1/test_helpers/kit/payment_intents/{pi}/authenticate">
- <button class="complete" name="outcome" value="complete">Complete</button>
- <button class="fail" name="outcome" value="fail">Fail</button>
+<span class="badge">TEST MODE · offline emulator</span>
+<h1>{title}</h1>
+<p>{amount} to pay for <code>{pi}</code>. {explain}</p>
+<form method="post">
+ <button class="complete" name="outcome" value="complete">{yes}</button>
+ <button class="fail" name="outcome" value="fail">{no}</button>
 </form></main></body></html>"""
+DONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head>
+<body style="font-family: system-ui, sans-serif"><p>Authentication {status}. You can close this
+window and return to the payment page.</p></body></html>"""
+
+
+def with_query(url: str, extra: dict[str, str]) -> str:
+    """Add parameters to a URL, keeping the merchant's own."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(extra.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def redirect_status(status: str) -> str:
+    # Observed values: succeeded, failed; "pending" for processing is UNCONFIRMED (reference §6).
+    return {"succeeded": "succeeded", "processing": "pending",
+            "requires_capture": "succeeded"}.get(status, "failed")
 
 
 class ChallengeHandler(tornado.web.RequestHandler):
-    def get(self, pi_id: str) -> None:
-        self.finish(PAGE.format(pi=html.escape(pi_id)))
+    def initialize(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def _target(self, nonce: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.emulator.store.execute(
+            "SELECT account, data FROM objects WHERE id=? AND type='kit_redirect'", (nonce,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row["account"], json.loads(row["data"])
+
+    def get(self, page: str, nonce: str) -> None:
+        found = self._target(nonce)
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        account, target = found
+        pi = self.emulator.store.get(account, target["payment_intent"], "payment_intent") or {}
+        title, explain, yes, no = TEXT[page]
+        amount = f"{pi.get('amount', 0) / 100:.2f} {str(pi.get('currency', '')).upper()}"
+        self.finish(PAGE.format(title=title, explain=explain, yes=yes, no=no, amount=amount,
+                                pi=html.escape(target["payment_intent"])))
+
+    def post(self, page: str, nonce: str) -> None:
+        found = self._target(nonce)
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        account, target = found
+        from . import payment_intents
+
+        store = self.emulator.store
+        try:
+            with store.transaction():
+                ctx = Context(self.emulator, account, "secret", self.emulator.clock.now(), None)
+                pi = ctx.get("payment_intent", target["payment_intent"])
+                return_url = (pi.get("_kit") or {}).get("return_url")
+                pi = payment_intents.complete_action(ctx, pi, self.get_body_argument("outcome"))
+        except StripeError as error:
+            self.set_status(error.status)
+            self.finish(html.escape(error.error["message"]))
+            return
+        self.emulator.tick()
+        if return_url:
+            self.redirect(with_query(return_url, {
+                "payment_intent": pi["id"],
+                "payment_intent_client_secret": pi["client_secret"],
+                "redirect_status": redirect_status(pi["status"])}), status=303)
+        else:
+            self.finish(DONE.format(status="completed" if pi["status"] != "requires_payment_method"
+                                    else "failed"))

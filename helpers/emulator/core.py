@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import routing
+from . import routing, timers
 from .context import Context, public
 from .deliveries import Deliveries
 from .errors import StripeError
@@ -118,6 +118,7 @@ class Emulator:
         method = method.upper()
         request_id = "req_" + self.ids.token("req", self.store.next_value("", "req"), "")
         try:
+            timers.run_due(self)  # e.g. bank debits that settled since the last request
             response = self._handle(method, path.rstrip("/") or "/", params or {}, api_key,
                                     headers, request_id)
         except StripeError as exc:
@@ -199,6 +200,12 @@ class Emulator:
         return self.deliveries.run_due()
 
     def advance_clock(self, seconds: float) -> int:
+        """Move the emulator's clock forward: timers fire, retries become due."""
         now = self.clock.advance(seconds)
-        self.deliveries.run_due()
+        self.tick()
         return now
+
+    def tick(self) -> None:
+        """Fire due timers, then send due webhook deliveries."""
+        timers.run_due(self)
+        self.deliveries.run_due()

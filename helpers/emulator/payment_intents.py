@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import charges, payment_methods
+from . import charges, payment_methods, test_banks, timers
 from .context import Context, list_envelope, public
 from .errors import StripeError, unexpected_state
 from .routing import route
@@ -156,7 +156,8 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     ctx.emit("payment_intent.created", pi)
     if params.get("confirm"):
         confirm_params = {k: params[k] for k in
-                          ("return_url", "off_session", "error_on_requires_action", "mandate_data")
+                          ("return_url", "off_session", "error_on_requires_action", "mandate_data",
+                           "payment_method_data")
                           if k in params}
         return _confirm(ctx, pi, confirm_params)
     return pi
@@ -235,6 +236,9 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
     data = params.get("payment_method_data") or {}
     if params.get("payment_method"):
         pm = payment_methods.resolve(ctx, params["payment_method"])
+    elif data.get("type"):
+        # Stripe.js confirms new details inline: the PaymentMethod is created on the spot.
+        pm = payment_methods.create(ctx, data)
     elif pi["payment_method"]:
         pm = ctx.get("payment_method", pi["payment_method"], "payment_method")
     else:
@@ -255,7 +259,8 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
             f" PaymentIntent. Allowed types: {', '.join(pi['payment_method_types'])}.",
             code="payment_intent_incompatible_payment_method", param="payment_method",
         )
-    if data.get("allow_redisplay") and data["allow_redisplay"] != pm["allow_redisplay"]:
+    if data.get("allow_redisplay") and data["allow_redisplay"] != pm["allow_redisplay"] \
+            and not data.get("type"):
         pm["allow_redisplay"] = data["allow_redisplay"]
         ctx.save(pm)
     automatic = pi["automatic_payment_methods"] or {}
@@ -276,6 +281,15 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
     pi["_kit"]["confirmations"] = pi["_kit"].get("confirmations", 0) + 1
     pi["_kit"]["return_url"] = params.get("return_url")
     pi["_kit"]["off_session"] = off_session
+    if pm["type"] in test_banks.REDIRECT_TYPES:
+        if not params.get("return_url"):
+            raise StripeError(400, f"A return_url must be specified to confirm a {pm['type']}"
+                              " payment: the customer is redirected to their bank and back.",
+                              param="return_url")
+        return _require_action(ctx, pi, params.get("return_url"), redirect=True)
+    bank = payment_methods.test_bank_of(pm)
+    if bank is not None:
+        return _start_processing(ctx, pi, pm, bank)
     card = payment_methods.test_card_of(pm)
     if card is not None and card.charge == "authenticate" and _needs_authentication(
         card, pm, off_session
@@ -296,8 +310,14 @@ def _needs_authentication(card: Any, pm: dict[str, Any], off_session: bool) -> b
     return True
 
 
-def _require_action(ctx: Context, pi: dict[str, Any], return_url: str | None) -> dict:
-    url = f"{ctx.emulator.public_url}/kit/3ds/{pi['id']}"
+def _require_action(ctx: Context, pi: dict[str, Any], return_url: str | None,
+                    redirect: bool = False) -> dict:
+    page = "redirect" if redirect else "3ds"
+    # An opaque nonce, like Stripe's `pa_nonce_…` test redirect URLs (reference §2 next_action).
+    nonce = ctx.new_id("pa_nonce")
+    ctx.save({"id": nonce, "object": "kit_redirect", "created": ctx.now,
+              "payment_intent": pi["id"], "page": page})
+    url = f"{ctx.emulator.public_url}/kit/{page}/{nonce}"
     if return_url:
         pi["next_action"] = {"type": "redirect_to_url",
                              "redirect_to_url": {"url": url, "return_url": return_url}}
@@ -309,6 +329,53 @@ def _require_action(ctx: Context, pi: dict[str, Any], return_url: str | None) ->
     ctx.save(pi)
     ctx.emit("payment_intent.requires_action", pi)
     return pi
+
+
+def _start_processing(ctx: Context, pi: dict[str, Any], pm: dict[str, Any],
+                      bank: test_banks.TestBankAccount) -> dict[str, Any]:
+    """Bank debits: `processing` now, `succeeded` or back to `requires_payment_method` later."""
+    charge = charges.record(ctx, pi, pm, status="pending")
+    pi.update(status="processing", latest_charge=charge["id"], next_action=None,
+              processing=None)
+    if pi["setup_future_usage"] and pi["customer"]:
+        _save_for_future(ctx, pi, pm)
+    ctx.save(pi)
+    ctx.emit("charge.pending", charge)
+    ctx.emit("payment_intent.processing", pi)
+    if bank.outcome != "stay":
+        timers.schedule(ctx, pi["id"], bank.delay, {"outcome": bank.outcome, "code": bank.code,
+                                                     "message": bank.message})
+    return pi
+
+
+def settle(ctx: Context, pi_id: str, action: dict[str, Any]) -> None:
+    """A timer fired: a processing payment settles (or a delayed redirect completes)."""
+    pi = ctx.store.get(ctx.account, pi_id, "payment_intent")
+    if pi is None or pi["status"] != "processing":
+        return  # canceled meanwhile, or already settled
+    charge = ctx.get("charge", pi["latest_charge"], "latest_charge")
+    pm = ctx.get("payment_method", pi["payment_method"], "payment_method")
+    if action["outcome"] == "succeed":
+        charge.update(status="succeeded", paid=True, captured=True,
+                      amount_captured=pi["amount"])
+        ctx.save(charge)
+        pi.update(status="succeeded", amount_received=pi["amount"])
+        ctx.save(pi)
+        ctx.emit("charge.succeeded", charge)
+        ctx.emit("payment_intent.succeeded", pi)
+        return
+    code, message = action.get("code") or "generic_decline", action.get("message") or \
+        "The payment failed."
+    charge.update(status="failed", failure_code=code, failure_message=message)
+    ctx.save(charge)
+    # Stripe's error type for failed bank debits is UNCONFIRMED; card_error matches declines.
+    error = StripeError(402, message, type="card_error", code=code, charge=charge["id"])
+    pi.update(status="requires_payment_method", payment_method=None,
+              last_payment_error={**error.error, "payment_method": public(pm),
+                                  "payment_method_type": pm["type"]})
+    ctx.save(pi)
+    ctx.emit("charge.failed", charge)
+    ctx.emit("payment_intent.payment_failed", pi)
 
 
 def _succeed(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +401,14 @@ def _succeed(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, 
 
 def _save_for_future(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> None:
     """setup_future_usage saves the method to the customer (reference §1, allow_redisplay)."""
+    if pm["type"] in test_banks.REDIRECT_TYPES:
+        # iDEAL/Bancontact/Sofort are saved as a generated SEPA Direct Debit method.
+        pm = payment_methods.generated_sepa_debit(ctx, pm, pi["latest_charge"])
+        pm["allow_redisplay"] = "limited"
+        pm["customer"] = pi["customer"]
+        ctx.save(pm)
+        ctx.emit("payment_method.attached", pm)
+        return
     if pm["allow_redisplay"] == "unspecified":
         pm["allow_redisplay"] = "limited"
     if pm.get("customer") != pi["customer"]:
@@ -368,13 +443,16 @@ def _fail(ctx: Context, pi: dict[str, Any], pm: dict[str, Any], code: str,
 
 @route("POST", "/v1/test_helpers/kit/payment_intents/{id}/authenticate", None, publishable=True)
 def authenticate(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
-    """The emulator's 3-D Secure test page calls this ("Complete" / "Fail")."""
+    """The emulator's test pages (3-D Secure, bank redirect) call this: complete or fail."""
     pi = _load(ctx, id, params)
+    return for_key(ctx, complete_action(ctx, pi, params.get("outcome")))
+
+
+def complete_action(ctx: Context, pi: dict[str, Any], outcome: Any) -> dict[str, Any]:
     if pi["status"] != "requires_action":
         raise unexpected_state(
             f"This PaymentIntent has a status of {pi['status']}; only a PaymentIntent that"
             " requires_action can be authenticated.", payment_intent=for_key(ctx, pi))
-    outcome = params.get("outcome")
     if outcome not in ("complete", "fail"):
         raise StripeError(400, "Invalid outcome: must be one of complete, fail", param="outcome")
     pm = ctx.get("payment_method", pi["payment_method"], "payment_method")
@@ -390,18 +468,20 @@ def authenticate(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any
         pi["status"] = "requires_payment_method"
         ctx.save(pi)
         ctx.emit("payment_intent.payment_failed", pi)
-        return for_key(ctx, pi)
+        return pi
     if pi["confirmation_method"] == "manual":
         pi["status"] = "requires_confirmation"
-        return for_key(ctx, ctx.save(pi))
+        return ctx.save(pi)
+    if pm["type"] == "sofort":  # a delayed-notification method: processing, then settles
+        return _start_processing(ctx, pi, pm, test_banks.TestBankAccount("succeed"))
     card = payment_methods.test_card_of(pm)
     if card is not None and card.after_auth != "succeed":
         try:
             _fail(ctx, pi, pm, "card_declined", card.after_auth)
         except StripeError:
             pass
-        return for_key(ctx, pi)
-    return for_key(ctx, _succeed(ctx, pi, pm))
+        return pi
+    return _succeed(ctx, pi, pm)
 
 
 @route("POST", "/v1/payment_intents/{id}/capture", "PaymentIntentCaptureParams")

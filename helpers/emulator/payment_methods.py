@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from . import test_cards
+from . import test_banks, test_cards
 from .context import Context, list_envelope
 from .errors import StripeError, missing
 from .routing import route
@@ -50,27 +50,79 @@ def _card_object(ctx: Context, card: test_cards.TestCard, exp_month: int, exp_ye
     }
 
 
-def _new_card_pm(ctx: Context, card: test_cards.TestCard, exp_month: int, exp_year: int,
-                 params: dict[str, Any]) -> dict[str, Any]:
+def _new_pm(ctx: Context, kind: str, details: dict[str, Any], params: dict[str, Any],
+            kit: dict[str, Any]) -> dict[str, Any]:
     pm = {
         "id": ctx.new_id("pm"),
         "object": "payment_method",
         "allow_redisplay": params.get("allow_redisplay") or "unspecified",
         "billing_details": _billing_details(params.get("billing_details")),
-        "card": _card_object(ctx, card, exp_month, exp_year),
         "created": ctx.now,
         "customer": None,
         "customer_account": None,
         "livemode": False,
         "metadata": dict(params.get("metadata") or {}),
-        "type": "card",
-        "_kit": {"number": card.number},
+        "type": kind,
+        kind: details,
+        "_kit": kit,
     }
     return ctx.save(pm)
 
 
+def _new_card_pm(ctx: Context, card: test_cards.TestCard, exp_month: int, exp_year: int,
+                 params: dict[str, Any]) -> dict[str, Any]:
+    return _new_pm(ctx, "card", _card_object(ctx, card, exp_month, exp_year), params,
+                   {"number": card.number})
+
+
+def _fingerprint(ctx: Context, value: str) -> str:
+    return hashlib.sha256(f"{ctx.account}:{value}".encode()).hexdigest()[:16]
+
+
+def _ach_pm(ctx: Context, account_number: str, params: dict[str, Any]) -> dict[str, Any]:
+    details = params.get("us_bank_account") or {}
+    return _new_pm(ctx, "us_bank_account", {
+        "account_holder_type": details.get("account_holder_type") or "individual",
+        "account_type": details.get("account_type") or "checking",
+        "bank_name": "STRIPE TEST BANK",
+        "financial_connections_account": None,
+        "fingerprint": _fingerprint(ctx, account_number),
+        "last4": account_number[-4:],
+        "networks": {"preferred": "ach", "supported": ["ach"]},
+        "routing_number": details.get("routing_number") or test_banks.ACH_ROUTING_NUMBER,
+        "status_details": None,
+    }, params, {"ach": account_number})
+
+
+def _sepa_pm(ctx: Context, iban: str, params: dict[str, Any],
+             generated_from: dict[str, Any] | None = None) -> dict[str, Any]:
+    iban = iban.replace(" ", "").upper()
+    return _new_pm(ctx, "sepa_debit", {
+        "bank_code": iban[4:12], "branch_code": "", "country": iban[:2],
+        "fingerprint": _fingerprint(ctx, iban),
+        "generated_from": generated_from or {"charge": None, "setup_attempt": None},
+        "last4": iban[-4:],
+    }, params, {"iban": iban})
+
+
+def generated_sepa_debit(ctx: Context, source: dict[str, Any], charge_id: str) -> dict:
+    """iDEAL/Bancontact/Sofort saved for later become a SEPA Direct Debit method (reference §1)."""
+    params = {"billing_details": source.get("billing_details") or {}}
+    return _sepa_pm(ctx, "DE89370400440532013000", params,
+                    {"charge": charge_id, "setup_attempt": None})
+
+
+TEST_BILLING = {"name": "Jenny Rosen", "email": "jenny.rosen@example.com"}
+
+
 def from_test_token(ctx: Context, token: str) -> dict[str, Any] | None:
     """`pm_card_visa` and friends become a fresh PaymentMethod each time, as on Stripe."""
+    if token in test_banks.ACH_BY_TOKEN:
+        number, _ = test_banks.ACH_BY_TOKEN[token]
+        return _ach_pm(ctx, number, {"billing_details": TEST_BILLING})
+    sepa = test_banks.sepa_iban_for_token(token)
+    if sepa is not None:
+        return _sepa_pm(ctx, sepa[0], {"billing_details": TEST_BILLING})
     card = test_cards.BY_TOKEN.get(token)
     if card is None:
         return None
@@ -97,6 +149,16 @@ def card_error(card: test_cards.TestCard, **extra: Any) -> StripeError:
     code = card.code or "card_declined"
     return StripeError(402, card.message, type="card_error", code=code,
                        decline_code=card.decline_code, **extra)
+
+
+def test_bank_of(pm: dict[str, Any]) -> test_banks.TestBankAccount | None:
+    kit = pm.get("_kit") or {}
+    if "ach" in kit:
+        entry = test_banks.ACH_ACCOUNTS.get(kit["ach"])
+        return entry[1] if entry else test_banks.TestBankAccount("succeed")
+    if "iban" in kit:
+        return test_banks.sepa_outcome(kit["iban"])
+    return None
 
 
 def test_card_of(pm: dict[str, Any]) -> test_cards.TestCard | None:
@@ -126,13 +188,84 @@ def attach_to(ctx: Context, reference: Any, customer: dict[str, Any], param: str
 @route("POST", "/v1/payment_methods", "PaymentMethodCreateParams", publishable=True)
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     kind = params.get("type")
-    if kind != "card":
+    if not kind:
+        raise StripeError(400, "Missing required param: type.", code="parameter_missing",
+                          param="type")
+    makers = {"card": _create_card, "us_bank_account": _create_us_bank_account,
+              "sepa_debit": _create_sepa_debit, "ideal": _create_redirect,
+              "bancontact": _create_redirect, "sofort": _create_redirect, "link": _create_link}
+    if kind not in makers:
         raise StripeError(
-            400, f"The payment method type {kind!r} is not supported by the offline emulator yet;"
-            " use type=card or a test token such as pm_card_visa.",
-            code="payment_method_invalid_parameter", param="type",
-        ) if kind else StripeError(400, "Missing required param: type.",
-                                   code="parameter_missing", param="type")
+            400, f"The payment method type {kind!r} is not supported by the offline emulator;"
+            f" it supports {', '.join(makers)}.",
+            code="payment_method_invalid_parameter", param="type")
+    return makers[kind](ctx, params)
+
+
+def _require(params: dict[str, Any], *path: str) -> Any:
+    value: Any = params
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    if value in (None, ""):
+        name = path[0] + "".join(f"[{p}]" for p in path[1:])
+        raise StripeError(400, f"Missing required param: {name}.", code="parameter_missing",
+                          param=name)
+    return value
+
+
+def _create_us_bank_account(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    routing = str(_require(params, "us_bank_account", "routing_number"))
+    account = str(_require(params, "us_bank_account", "account_number"))
+    _require(params, "billing_details", "name")
+    if not routing.isdigit() or len(routing) != 9:
+        raise StripeError(400, "Routing number must have 9 digits.", code="routing_number_invalid",
+                          param="us_bank_account[routing_number]")
+    if not account.isdigit() or not 4 <= len(account) <= 17:
+        raise StripeError(400, "Account number must be 4 to 17 digits.",
+                          code="account_number_invalid", param="us_bank_account[account_number]")
+    return _ach_pm(ctx, account, params)
+
+
+def _create_sepa_debit(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    iban = str(_require(params, "sepa_debit", "iban")).replace(" ", "").upper()
+    _require(params, "billing_details", "name")
+    _require(params, "billing_details", "email")
+    if not _iban_ok(iban):
+        raise StripeError(400, "The IBAN you entered is invalid.", code="invalid_bank_account_iban",
+                          param="sepa_debit[iban]")
+    return _sepa_pm(ctx, iban, params)
+
+
+def _iban_ok(iban: str) -> bool:
+    if len(iban) < 15 or not iban[:2].isalpha() or not iban[2:4].isdigit():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged if ch.isalnum())
+    return len(digits) > 0 and int(digits) % 97 == 1
+
+
+def _create_redirect(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    kind = params["type"]
+    given = params.get(kind) or {}
+    if kind == "ideal":
+        bank = given.get("bank")
+        if bank and bank not in test_banks.IDEAL_BANKS:
+            raise StripeError(400, f"Invalid ideal[bank]: must be one of"
+                              f" {', '.join(test_banks.IDEAL_BANKS)}", param="ideal[bank]")
+        details = {"bank": bank or None, "bic": None}
+    elif kind == "sofort":
+        details = {"country": _require(params, "sofort", "country")}
+    else:
+        details = {}
+    return _new_pm(ctx, kind, details, params, {})
+
+
+def _create_link(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    email = (params.get("billing_details") or {}).get("email") or "jenny.rosen@example.com"
+    return _new_pm(ctx, "link", {"email": email}, params, {})
+
+
+def _create_card(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     card_params = params.get("card") or {}
     token = card_params.get("token") if isinstance(card_params, dict) else None
     if token:

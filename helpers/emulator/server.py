@@ -99,7 +99,8 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
     return tornado.web.Application([
         (r"/(v1/.*)", ApiHandler, {"emulator": emulator}),
         (r"/js\.stripe\.com/v3/?", StripeJsHandler),
-        (r"/kit/3ds/(pi_[A-Za-z0-9]+)", ChallengeHandler),
+        (r"/kit/(3ds|redirect)/(pa_nonce_[A-Za-z0-9]+)", ChallengeHandler,
+         {"emulator": emulator}),
         (r"/health", HealthHandler),
     ])
 
@@ -111,7 +112,7 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None) -> 
     app.listen(port, address=host)
 
     def deliver() -> None:
-        tornado.ioloop.IOLoop.current().run_in_executor(None, emulator.run_deliveries)
+        tornado.ioloop.IOLoop.current().run_in_executor(None, emulator.tick)
 
     tornado.ioloop.PeriodicCallback(deliver, 500).start()
     print(f"Offline Stripe emulator on http://{host}:{port}  (db: {emulator.store.path})",

@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     duration_ms REAL NOT NULL,
     excerpt     TEXT
 );
+CREATE TABLE IF NOT EXISTS timers (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    account   TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    due_at    REAL NOT NULL,
+    action    TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 

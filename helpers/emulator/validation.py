@@ -103,7 +103,9 @@ def check_enums(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
     if origin is typing.Union or isinstance(tp, types.UnionType):
         options = typing.get_args(tp)
         allowed = set().union(*(_literal_values(o) for o in options))
-        if allowed and str in options and isinstance(value, str) and value not in allowed:
+        # `Literal[''] | str` only says "send '' to unset": that is not an enum.
+        if allowed - {""} and str in options and isinstance(value, str) \
+                and value not in allowed:
             name = param_name(path)
             shown = ", ".join(sorted(str(v) for v in allowed if v != ""))
             raise StripeError(400, f"Invalid {name}: must be one of {shown}", param=name)

@@ -1,0 +1,154 @@
+"""Bank debits that sit in `processing` and settle on the clock; bank redirects (iDEAL…)."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+import stripe
+import tornado.testing
+
+from helpers.emulator import Emulator
+from helpers.emulator.server import make_app
+
+RETURN_URL = "https://shop.example/order/7/complete?ref=abc"
+
+
+def intent(client: stripe.StripeClient, currency: str, token: str,
+           **extra) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create({
+        "amount": 2000, "currency": currency, "confirm": True, "payment_method": token,
+        "return_url": RETURN_URL, **extra})
+
+
+def test_ach_success_processes_then_succeeds_when_the_clock_moves(
+        emulator: Emulator, client: stripe.StripeClient) -> None:
+    pi = intent(client, "usd", "pm_usBankAccount_success")
+    assert pi.status == "processing"
+    charge = client.v1.charges.retrieve(pi.latest_charge)
+    assert charge.status == "pending"
+    assert client.v1.payment_intents.retrieve(pi.id).status == "processing"
+    emulator.advance_clock(10)
+    settled = client.v1.payment_intents.retrieve(pi.id)
+    assert settled.status == "succeeded" and settled.amount_received == 2000
+    types = [e.type for e in client.v1.events.list({"limit": 20}).data]
+    assert types[:2] == ["payment_intent.succeeded", "charge.succeeded"]
+    assert "payment_intent.processing" in types and "charge.pending" in types
+    automatic = client.v1.events.list({"type": "payment_intent.succeeded"}).data[0]
+    assert automatic.request.id is None  # settled by Stripe, not by an API request
+
+
+@pytest.mark.parametrize("token, code", [
+    ("pm_usBankAccount_insufficientFunds", "insufficient_funds"),
+    ("pm_usBankAccount_accountClosed", "account_closed"),
+])
+def test_ach_failures_return_to_requires_payment_method(
+        emulator: Emulator, client: stripe.StripeClient, token: str, code: str) -> None:
+    pi = intent(client, "usd", token)
+    emulator.advance_clock(10)
+    failed = client.v1.payment_intents.retrieve(pi.id)
+    assert failed.status == "requires_payment_method"
+    assert failed.last_payment_error.code == code
+    assert client.v1.events.list({"type": "payment_intent.payment_failed"}).data
+
+
+def test_ach_processing_token_stays_processing_and_can_be_canceled(
+        emulator: Emulator, client: stripe.StripeClient) -> None:
+    pi = intent(client, "usd", "pm_usBankAccount_processing")
+    emulator.advance_clock(3600)
+    assert client.v1.payment_intents.retrieve(pi.id).status == "processing"
+    assert client.v1.payment_intents.cancel(pi.id).status == "canceled"
+
+
+def test_sepa_delayed_scenarios_need_three_minutes(emulator: Emulator,
+                                                   client: stripe.StripeClient) -> None:
+    quick = intent(client, "eur", "pm_success_de")
+    slow = intent(client, "eur", "pm_failedDelayed_de")
+    emulator.advance_clock(10)
+    assert client.v1.payment_intents.retrieve(quick.id).status == "succeeded"
+    assert client.v1.payment_intents.retrieve(slow.id).status == "processing"
+    emulator.advance_clock(200)
+    assert client.v1.payment_intents.retrieve(slow.id).status == "requires_payment_method"
+
+
+def test_bank_methods_need_their_currency(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError, match="not allowed"):
+        intent(client, "usd", "pm_success_de")
+
+
+def test_sepa_and_ach_creation_validate_details(browser: stripe.StripeClient) -> None:
+    made = browser.v1.payment_methods.create({
+        "type": "sepa_debit", "sepa_debit": {"iban": "DE89 3704 0044 0532 0130 00"},
+        "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"}})
+    assert made.sepa_debit.last4 == "3000" and made.sepa_debit.country == "DE"
+    with pytest.raises(stripe.InvalidRequestError, match="IBAN"):
+        browser.v1.payment_methods.create({
+            "type": "sepa_debit", "sepa_debit": {"iban": "DE00370400440532013000"},
+            "billing_details": {"name": "J", "email": "j@example.com"}})
+    with pytest.raises(stripe.InvalidRequestError, match="billing_details\\[email\\]"):
+        browser.v1.payment_methods.create({
+            "type": "sepa_debit", "sepa_debit": {"iban": "DE89370400440532013000"},
+            "billing_details": {"name": "J"}})
+    ach = browser.v1.payment_methods.create({
+        "type": "us_bank_account", "billing_details": {"name": "Jenny Rosen"},
+        "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789",
+                            "account_holder_type": "individual"}})
+    assert ach.us_bank_account.last4 == "6789"
+
+
+def test_ideal_redirects_and_saves_a_generated_sepa_debit(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create({"name": "Fenna"})
+    ideal = client.v1.payment_methods.create({"type": "ideal", "ideal": {"bank": "ing"}})
+    pi = client.v1.payment_intents.create({
+        "amount": 1500, "currency": "eur", "customer": customer.id, "confirm": True,
+        "payment_method": ideal.id, "return_url": RETURN_URL, "setup_future_usage": "off_session"})
+    assert pi.status == "requires_action" and pi.next_action.type == "redirect_to_url"
+    assert "/kit/redirect/pa_nonce_" in pi.next_action.redirect_to_url.url
+    with pytest.raises(stripe.InvalidRequestError, match="return_url"):
+        client.v1.payment_intents.create({"amount": 1500, "currency": "eur", "confirm": True,
+                                          "payment_method": ideal.id,
+                                          "automatic_payment_methods": {
+                                              "enabled": True, "allow_redirects": "never"}})
+
+
+class RedirectPageTest(tornado.testing.AsyncHTTPTestCase):
+    """The test bank page over HTTP: authorize or fail, then back to the merchant's return_url."""
+
+    def get_app(self):
+        self.emulator = Emulator(":memory:")
+        return make_app(self.emulator)
+
+    def start(self) -> dict:
+        response = self.emulator.request("POST", "/v1/payment_intents", {
+            "amount": "1500", "currency": "eur", "confirm": "true",
+            "payment_method_data": {"type": "ideal", "ideal": {"bank": "ing"}},
+            "return_url": RETURN_URL}, "sk_test_emulator_default")
+        assert response.status == 200, response.body
+        return response.body
+
+    def test_authorize_then_return(self) -> None:
+        pi = self.start()
+        path = urllib.parse.urlsplit(pi["next_action"]["redirect_to_url"]["url"]).path
+        page = self.fetch(path)
+        assert page.code == 200 and b"Authorize test payment" in page.body
+        done = self.fetch(path, method="POST", body="outcome=complete", follow_redirects=False)
+        assert done.code == 303
+        back = urllib.parse.urlsplit(done.headers["Location"])
+        query = dict(urllib.parse.parse_qsl(back.query))
+        assert back.netloc == "shop.example" and query["ref"] == "abc"
+        assert query["payment_intent"] == pi["id"]
+        assert query["payment_intent_client_secret"] == pi["client_secret"]
+        assert query["redirect_status"] == "succeeded"
+
+    def test_fail_then_return(self) -> None:
+        pi = self.start()
+        path = urllib.parse.urlsplit(pi["next_action"]["redirect_to_url"]["url"]).path
+        done = self.fetch(path, method="POST", body="outcome=fail", follow_redirects=False)
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["Location"]).query))
+        assert query["redirect_status"] == "failed"
+        status = self.emulator.request("GET", f"/v1/payment_intents/{pi['id']}", {},
+                                       "sk_test_emulator_default").body["status"]
+        assert status == "requires_payment_method"
+
+    def test_unknown_nonce_is_404(self) -> None:
+        assert self.fetch("/kit/redirect/pa_nonce_nothere").code == 404

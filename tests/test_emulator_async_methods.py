@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import urllib.parse
-
 import pytest
 import stripe
-import tornado.testing
 
 from helpers.emulator import Emulator
-from helpers.emulator.server import make_app
 
 RETURN_URL = "https://shop.example/order/7/complete?ref=abc"
 
@@ -109,46 +105,3 @@ def test_ideal_redirects_and_saves_a_generated_sepa_debit(client: stripe.StripeC
                                           "payment_method": ideal.id,
                                           "automatic_payment_methods": {
                                               "enabled": True, "allow_redirects": "never"}})
-
-
-class RedirectPageTest(tornado.testing.AsyncHTTPTestCase):
-    """The test bank page over HTTP: authorize or fail, then back to the merchant's return_url."""
-
-    def get_app(self):
-        self.emulator = Emulator(":memory:")
-        return make_app(self.emulator)
-
-    def start(self) -> dict:
-        response = self.emulator.request("POST", "/v1/payment_intents", {
-            "amount": "1500", "currency": "eur", "confirm": "true",
-            "payment_method_data": {"type": "ideal", "ideal": {"bank": "ing"}},
-            "return_url": RETURN_URL}, "sk_test_emulator_default")
-        assert response.status == 200, response.body
-        return response.body
-
-    def test_authorize_then_return(self) -> None:
-        pi = self.start()
-        path = urllib.parse.urlsplit(pi["next_action"]["redirect_to_url"]["url"]).path
-        page = self.fetch(path)
-        assert page.code == 200 and b"Authorize test payment" in page.body
-        done = self.fetch(path, method="POST", body="outcome=complete", follow_redirects=False)
-        assert done.code == 303
-        back = urllib.parse.urlsplit(done.headers["Location"])
-        query = dict(urllib.parse.parse_qsl(back.query))
-        assert back.netloc == "shop.example" and query["ref"] == "abc"
-        assert query["payment_intent"] == pi["id"]
-        assert query["payment_intent_client_secret"] == pi["client_secret"]
-        assert query["redirect_status"] == "succeeded"
-
-    def test_fail_then_return(self) -> None:
-        pi = self.start()
-        path = urllib.parse.urlsplit(pi["next_action"]["redirect_to_url"]["url"]).path
-        done = self.fetch(path, method="POST", body="outcome=fail", follow_redirects=False)
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["Location"]).query))
-        assert query["redirect_status"] == "failed"
-        status = self.emulator.request("GET", f"/v1/payment_intents/{pi['id']}", {},
-                                       "sk_test_emulator_default").body["status"]
-        assert status == "requires_payment_method"
-
-    def test_unknown_nonce_is_404(self) -> None:
-        assert self.fetch("/kit/redirect/pa_nonce_nothere").code == 404

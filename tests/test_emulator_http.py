@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,60 @@ def test_serves_the_stripe_js_stand_in(server: str) -> None:
     with urllib.request.urlopen(server + "/js.stripe.com/v3/", timeout=5) as response:
         assert "javascript" in response.headers["Content-Type"]
         assert "Stripe" in response.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def start_ideal_payment(server: str) -> dict:
+    status, body, _ = call(server, "POST", "/v1/payment_intents", urllib.parse.urlencode({
+        "amount": 1500, "currency": "eur", "confirm": "true",
+        "payment_method_data[type]": "ideal", "payment_method_data[ideal][bank]": "ing",
+        "return_url": "https://shop.example/order/7/complete?ref=abc"}))
+    assert status == 200, body
+    assert body["status"] == "requires_action"
+    return body
+
+
+def choose(server: str, pi: dict, outcome: str) -> dict[str, str]:
+    """Open the test bank page, press a button, and read where it sends the customer."""
+    url = pi["next_action"]["redirect_to_url"]["url"]
+    path = urllib.parse.urlsplit(url).path
+    with urllib.request.urlopen(server + path, timeout=5) as page:
+        assert b"Authorize test payment" in page.read()
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(server + path, data=f"outcome={outcome}".encode(), timeout=5)
+        raise AssertionError("the bank page should redirect back to return_url")
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 303
+        back = urllib.parse.urlsplit(answer.headers["Location"])
+    assert back.netloc == "shop.example"
+    return dict(urllib.parse.parse_qsl(back.query))
+
+
+def test_bank_redirect_authorize_returns_with_stripe_query(server: str) -> None:
+    pi = start_ideal_payment(server)
+    query = choose(server, pi, "complete")
+    assert query["ref"] == "abc"  # the merchant's own parameters survive
+    assert query["payment_intent"] == pi["id"]
+    assert query["payment_intent_client_secret"] == pi["client_secret"]
+    assert query["redirect_status"] == "succeeded"
+
+
+def test_bank_redirect_fail_returns_failed(server: str) -> None:
+    pi = start_ideal_payment(server)
+    assert choose(server, pi, "fail")["redirect_status"] == "failed"
+    _, body, _ = call(server, "GET", f"/v1/payment_intents/{pi['id']}")
+    assert body["status"] == "requires_payment_method"
+
+
+def test_unknown_redirect_nonce_is_404(server: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(server + "/kit/redirect/pa_nonce_nothere", timeout=5)
+    assert missing.value.code == 404
 
 
 GARBAGE = ["", "x", "-1", "1e9", "0", "true", "null", "[]", "{}", "😀" * 3, "a" * 6000,

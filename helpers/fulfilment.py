@@ -1,12 +1,23 @@
 """Your server's order book: fulfilment that never doubles or drops an order.
 
-Webhooks arrive at least once and in any order, so the handler records each event id once
-(a primary key, checked in the same transaction as the order update) and never lets a late
-event move an order backwards (a `processing` after `succeeded` changes nothing).
+Webhooks arrive at least once and in any order, so:
+- each event id is recorded once (a primary key, inserted in the same transaction as the order
+  update: a second delivery of the same event, even at the same instant from another thread or
+  another process, finds it there and changes nothing);
+- an order never moves backwards: `paid` is final (a late `processing` or `payment_failed`
+  changes nothing), and between the other states an event older than the one already applied
+  is ignored;
+- what a customer is told goes to an `outbox` table (one receipt, one retry invitation per
+  payment), written in that same transaction, for a mailer to send later.
+
+A receiver that must answer fast can also `accept()` the verified event (store it, answer 2xx)
+and `process_inbox()` afterwards: nothing is lost if the work fails or the process stops,
+because the inbox row stays until it has been handled.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,75 +26,105 @@ from typing import Any
 from .display import Table, plain
 
 KIT_DIR = Path(__file__).resolve().parents[1] / ".kit"
-# How far along an order is; an event may only move it forward.
-RANK = {"pending": 1, "payment_failed": 1, "paid": 3}
+STATUS_FOR = {"payment_intent.succeeded": "paid",
+              "payment_intent.processing": "pending",
+              "payment_intent.payment_failed": "payment_failed"}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS processed_events (
     event_id TEXT PRIMARY KEY, type TEXT NOT NULL, outcome TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
     payment_intent TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL,
-    currency TEXT NOT NULL, customer TEXT, last_event TEXT NOT NULL);
+    currency TEXT NOT NULL, customer TEXT, last_event TEXT NOT NULL,
+    last_event_created INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, payment_intent TEXT NOT NULL, kind TEXT NOT NULL,
     message TEXT NOT NULL, UNIQUE (payment_intent, kind));
+CREATE TABLE IF NOT EXISTS inbox (
+    event_id TEXT PRIMARY KEY, body TEXT NOT NULL, received INTEGER NOT NULL DEFAULT 0);
 """
 
 
 class OrderBook:
-    """Orders and outgoing e-mails in SQLite, each written exactly once per payment."""
+    """Orders and outgoing e-mails in SQLite, each written exactly once per payment.
+
+    Safe to share between threads, and between processes that open the same file.
+    """
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                    timeout=30)
-        self._db.executescript(SCHEMA)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
+            if "last_event_created" not in columns:  # a book made by an older kit
+                self._db.execute("ALTER TABLE orders ADD COLUMN last_event_created INTEGER"
+                                 " NOT NULL DEFAULT 0")
 
     @classmethod
     def fresh(cls, name: str = "orders") -> OrderBook:
         """An empty order book in `.kit/<name>.sqlite3` (a lesson starts from nothing)."""
         KIT_DIR.mkdir(exist_ok=True)
         path = KIT_DIR / f"{name}.sqlite3"
-        path.unlink(missing_ok=True)
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
         return cls(path)
 
+    def __repr__(self) -> str:
+        return f"OrderBook({Path(self.path).name}: {self.count()} orders)"
+
+    # applying events --------------------------------------------------------------------
     def handle(self, event: Any) -> str:
-        """Apply one verified event; returns what happened (e.g. 'fulfilled', 'duplicate')."""
+        """Apply one verified event; returns what happened (e.g. 'fulfilled', 'duplicate').
+
+        The event id is claimed first (`INSERT OR IGNORE` under `BEGIN IMMEDIATE`, which
+        takes SQLite's write lock): whoever inserts it does the work, anyone else gets
+        'duplicate', in this process or another one.
+        """
         event = plain(event)
-        intent = event["data"]["object"]
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                seen = db.execute("SELECT 1 FROM processed_events WHERE event_id=?",
-                                  (event["id"],)).fetchone()
-                if seen:
+                claimed = db.execute(
+                    "INSERT OR IGNORE INTO processed_events VALUES (?,?,?)",
+                    (event["id"], event["type"], "in progress")).rowcount
+                if not claimed:
                     db.execute("COMMIT")
                     return "duplicate"
-                outcome = self._apply(event["type"], event["id"], intent)
-                db.execute("INSERT INTO processed_events VALUES (?,?,?)",
-                           (event["id"], event["type"], outcome))
+                outcome = self._apply(event)
+                db.execute("UPDATE processed_events SET outcome=? WHERE event_id=?",
+                           (outcome, event["id"]))
+                db.execute("DELETE FROM inbox WHERE event_id=?", (event["id"],))
                 db.execute("COMMIT")
                 return outcome
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
 
-    def _apply(self, event_type: str, event_id: str, intent: Any) -> str:
-        status = {"payment_intent.succeeded": "paid",
-                  "payment_intent.processing": "pending",
-                  "payment_intent.payment_failed": "payment_failed"}.get(event_type)
+    def _apply(self, event: dict[str, Any]) -> str:
+        status = STATUS_FOR.get(event["type"])
         if status is None:
             return "ignored"
-        row = self._db.execute("SELECT status FROM orders WHERE payment_intent=?",
-                               (intent["id"],)).fetchone()
-        if row and RANK[row[0]] > RANK[status]:
-            return f"kept {row[0]} (late {event_type.split('.')[-1]})"
+        intent = event["data"]["object"]
+        created = int(event.get("created") or 0)
+        row = self._db.execute("SELECT status, last_event_created FROM orders"
+                               " WHERE payment_intent=?", (intent["id"],)).fetchone()
+        late = event["type"].split(".")[-1]
+        if row and row[0] == "paid":
+            return "already paid" if status == "paid" else f"kept paid (late {late})"
+        if row and created < row[1]:
+            return f"kept {row[0]} (late {late})"
         self._db.execute(
-            "INSERT INTO orders VALUES (?,?,?,?,?,?) ON CONFLICT(payment_intent) DO UPDATE SET"
-            " status=excluded.status, last_event=excluded.last_event",
+            "INSERT INTO orders VALUES (?,?,?,?,?,?,?) ON CONFLICT(payment_intent) DO UPDATE SET"
+            " status=excluded.status, last_event=excluded.last_event,"
+            " last_event_created=excluded.last_event_created",
             (intent["id"], status, intent["amount"], intent["currency"], intent.get("customer"),
-             event_id))
+             event["id"], created))
         if status == "paid":
             self._email(intent["id"], "receipt", "Thanks for your order! Your payment of"
                         f" {intent['amount'] / 100:.2f} {intent['currency'].upper()} was received.")
@@ -91,27 +132,67 @@ class OrderBook:
         if status == "payment_failed":
             error = intent.get("last_payment_error") or {}
             self._email(intent["id"], "retry", "Your payment did not go through"
-                        f" ({error.get('message', 'declined')}). Please try another payment"
-                        " method.")
+                        f" ({error.get('message') or 'declined'}). Please try again with another"
+                        " payment method.")
             return "customer invited to retry"
+        self._email(intent["id"], "pending", "We received your order. Your payment is"
+                    " processing; we will e-mail you when it has cleared.")
         return "order pending"
 
     def _email(self, payment_intent: str, kind: str, message: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO outbox(payment_intent, kind, message)"
                          " VALUES (?,?,?)", (payment_intent, kind, message))
 
+    # answer fast, work after ------------------------------------------------------------
+    def accept(self, event: Any) -> bool:
+        """Store a verified event to handle later; False if it was already stored or handled."""
+        event = plain(event)
+        with self._lock:
+            done = self._db.execute("SELECT 1 FROM processed_events WHERE event_id=?",
+                                    (event["id"],)).fetchone()
+            if done:
+                return False
+            return bool(self._db.execute(
+                "INSERT OR IGNORE INTO inbox(event_id, body) VALUES (?,?)",
+                (event["id"], json.dumps(event))).rowcount)
+
+    def process_inbox(self) -> list[tuple[str, str]]:
+        """Handle every stored event, oldest first; returns (event id, outcome) pairs."""
+        with self._lock:
+            rows = self._db.execute("SELECT event_id, body FROM inbox ORDER BY rowid").fetchall()
+        done = []
+        for event_id, body in rows:
+            done.append((event_id, self.handle(json.loads(body))))
+        return done
+
+    # looking ----------------------------------------------------------------------------
     def orders(self) -> Table:
-        rows = self._db.execute("SELECT payment_intent, status, amount, currency, customer"
-                                " FROM orders ORDER BY rowid").fetchall()
+        rows = self._query("SELECT payment_intent, status, amount, currency, customer"
+                           " FROM orders ORDER BY rowid")
         return Table(rows, ("payment_intent", "status", "amount", "currency", "customer"),
                      "orders")
 
     def outbox(self) -> Table:
-        rows = self._db.execute("SELECT payment_intent, kind, message FROM outbox"
-                                " ORDER BY id").fetchall()
+        rows = self._query("SELECT payment_intent, kind, message FROM outbox ORDER BY id")
         return Table(rows, ("payment_intent", "kind", "message"), "outbox (e-mails to send)")
 
+    def status_of(self, payment_intent: str) -> str | None:
+        rows = self._query("SELECT status FROM orders WHERE payment_intent=?", (payment_intent,))
+        return rows[0][0] if rows else None
+
+    def statuses(self) -> dict[str, str]:
+        """{payment_intent: order status} for every order."""
+        return dict(self._query("SELECT payment_intent, status FROM orders"))
+
     def count(self, table: str = "orders") -> int:
-        if table not in ("orders", "outbox", "processed_events"):
-            raise ValueError("table must be 'orders', 'outbox' or 'processed_events'")
-        return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        if table not in ("orders", "outbox", "processed_events", "inbox"):
+            raise ValueError("table must be 'orders', 'outbox', 'processed_events' or 'inbox'")
+        return self._query(f"SELECT COUNT(*) FROM {table}")[0][0]
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

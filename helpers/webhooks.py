@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ import stripe
 from .backend import current
 from .display import Table
 from .emulator import deliveries, get_emulator
+from .emulator.faults import Faults
 
 Handler = Callable[[bytes, dict[str, str]], Any]
 LESSON_EVENTS = ("payment_intent.succeeded", "payment_intent.processing",
@@ -62,6 +64,8 @@ class Listener:
             self.secret = "whsec_local_" + secrets.token_hex(16)
             self._since = int(time.time()) - 5
             self._seen: set[str] = set()
+            self._faults = Faults()
+            self._rng = random.Random(1)
 
     def __repr__(self) -> str:
         mode = "emulator deliveries" if self.backend.mode == "emulator" else \
@@ -80,25 +84,72 @@ class Listener:
         if self.handler is None:
             status = 503  # no handler yet: the delivery fails and is retried, as on Stripe
         else:
-            answer = self.handler(payload, headers)
+            try:
+                answer = self.handler(payload, headers)
+            except Exception:  # your handler crashed: Stripe sees a 500 and retries
+                self.received.append(Received(event["id"], event["type"], payload, headers,
+                                              500))
+                raise
             status = int(answer[0] if isinstance(answer, tuple) else answer or 200)
         self.received.append(Received(event["id"], event["type"], payload, headers, status))
         return status
+
+    # the awkward parts of delivery ------------------------------------------------------
+    def faults(self, duplicates: bool = False, shuffle: bool = False, delay_seconds: float = 0,
+               fail_first_attempt: bool = False) -> Faults:
+        """Make delivery awkward for this notebook's account (all off by default).
+
+        duplicates: each event twice; shuffle: out of order; delay_seconds: first attempts wait;
+        fail_first_attempt: the first attempt reaches your handler but counts as failed (its
+        answer is "lost"), so it is retried. See helpers/emulator/faults.py.
+        """
+        if self.backend.mode == "emulator":
+            return self.emulator.faults.set(
+                account=self.account, duplicates=duplicates, shuffle=shuffle,
+                delay_seconds=delay_seconds, fail_first_attempt=fail_first_attempt)
+        # test mode: the same faults applied by the local re-signing loop (delay is ignored)
+        self._faults = Faults(duplicates, shuffle, float(delay_seconds), fail_first_attempt)
+        return self._faults
+
+    def settle(self, timeout: float = 120.0) -> int:
+        """Deliver everything still pending for this endpoint, retries included.
+
+        On the emulator the clock jumps to each next retry instead of waiting for it, and
+        deliveries happen here, in this cell, so the output lands where you expect it.
+        """
+        if self.backend.mode == "emulator":
+            return self.emulator.deliveries.settle(self.endpoint_id, timeout=timeout)
+        return self.poll()
+
+    def pending(self) -> Table:
+        """Deliveries waiting for their next attempt."""
+        rows = []
+        if self.backend.mode == "emulator":
+            rows = [(p["event_id"], _type_of(self.emulator, self.account, p["event_id"]),
+                     p["attempt"] + 1)
+                    for p in self.emulator.deliveries.pending(self.account, self.endpoint_id)]
+        return Table(rows, ("event", "type", "next attempt"), "waiting to be delivered")
 
     # Stripe test mode: poll and re-sign -------------------------------------------------
     def poll(self) -> int:
         """Test mode only: fetch new events from Stripe and deliver them (re-signed locally)."""
         if self.backend.mode == "emulator":
             return self.emulator.run_deliveries()
-        count = 0
+        batch = []
         page = stripe.Event.list(created={"gte": self._since}, limit=100)
         for event in reversed(page.data):
             if event.id in self._seen or event.type not in self.events:
                 continue
             self._seen.add(event.id)
-            self._deliver_locally(json.dumps(event.to_dict(), indent=2).encode())
-            count += 1
-        return count
+            payload = json.dumps(event.to_dict(), indent=2).encode()
+            batch += [payload] * (2 if self._faults.duplicates else 1)
+        if self._faults.shuffle:
+            self._rng.shuffle(batch)
+        for payload in batch:
+            status = self._deliver_locally(payload)
+            if self._faults.fail_first_attempt or not 200 <= status < 300:
+                self._deliver_locally(payload)  # one retry, freshly signed
+        return len(batch)
 
     def _deliver_locally(self, payload: bytes) -> int:
         stamp = int(time.time())
@@ -132,24 +183,48 @@ class Listener:
             self._deliver_locally(original.payload)
         return self.received[-1]
 
-    def log(self) -> Table:
-        """Every delivery attempt to this notebook's endpoint, oldest first."""
+    def log(self, event_id: str | None = None) -> Table:
+        """Every delivery attempt to this notebook's endpoint, oldest first.
+
+        (The emulator also records when each attempt was made and how long it took:
+        `listener.emulator.deliveries.log(listener.account)`; they are left out here so the
+        table is the same on every run.)
+        """
         if self.backend.mode == "emulator":
             rows = [(a["event_id"], _type_of(self.emulator, self.account, a["event_id"]),
-                     a["attempt"], a["status"] if a["status"] is not None else "error",
-                     "yes" if a["ok"] else "no")
-                    for a in self.emulator.deliveries.log(self.account)
-                    if a["endpoint_id"] == self.endpoint_id]
+                     a["attempt"], a["status"] if a["status"] is not None else "no answer",
+                     "yes" if a["ok"] else "no", (a["excerpt"] or "")[:70])
+                    for a in self.emulator.deliveries.log(self.account, event_id=event_id,
+                                                          endpoint_id=self.endpoint_id)]
         else:
-            rows = [(r.event_id, r.type, 1, r.status, "yes" if r.status == 200 else "no")
-                    for r in self.received]
-        return Table(rows, ("event", "type", "attempt", "HTTP status", "delivered"),
+            rows = [(r.event_id, r.type, 1, r.status, "yes" if r.status == 200 else "no", "")
+                    for r in self.received if event_id in (None, r.event_id)]
+        return Table(rows, ("event", "type", "attempt", "HTTP status", "delivered", "answer"),
                      "delivery log")
+
+    def timeline(self, payment_intent: str) -> Any:
+        """A picture of one payment: its events, and each delivery attempt to this endpoint."""
+        from .timeline import Timeline, for_payment
+
+        if self.backend.mode == "emulator":
+            return for_payment(self.emulator, self.account, payment_intent, self.endpoint_id)
+        events, attempts = [], []
+        for r in self.received:
+            obj = json.loads(r.payload)["data"]["object"]
+            if payment_intent not in (obj.get("id"), obj.get("payment_intent")):
+                continue
+            if all(e["id"] != r.event_id for e in events):
+                events.append({"id": r.event_id, "type": r.type})
+            attempt = sum(1 for a in attempts if a["event_id"] == r.event_id) + 1
+            attempts.append({"event_id": r.event_id, "attempt": attempt, "status": r.status,
+                             "ok": r.status is not None and 200 <= r.status < 300})
+        return Timeline(events, attempts, f"PaymentIntent {payment_intent}")
 
     def close(self) -> None:
         """Disable the endpoint so nothing more is queued for this notebook."""
         if self.backend.mode == "emulator" and self.endpoint_id:
             stripe.WebhookEndpoint.modify(self.endpoint_id, disabled=True)
+            self.emulator.faults.clear(self.account)
 
 
 def _type_of(emulator: Any, account: str, event_id: str) -> str:

@@ -1,11 +1,34 @@
-"""Command line: `python -m helpers.emulator serve [--host H] [--port N] [--db PATH]`."""
+"""Command line for the kit's offline Stripe emulator.
+
+    python -m helpers.emulator serve [--host H] [--port N] [--db PATH]
+    python -m helpers.emulator trigger payment_intent.succeeded [--api-base URL] [--api-key KEY]
+    python -m helpers.emulator listen --forward-to URL [--events a,b] [--api-base URL] [...]
+
+`trigger` and `listen` act on the kit's emulator database by default (KIT_EMULATOR_DB or
+.kit/emulator.sqlite3), or on a running emulator server given with `--api-base`, for the
+account of `--api-key` (default: the kit's default test key).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+
+
+def _remote(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--api-base", default=None,
+                        help="a running emulator server, e.g. http://127.0.0.1:12111 (default:"
+                        " the kit's emulator database, in this process)")
+    parser.add_argument("--api-key", default=None,
+                        help="secret key of the account (default: the kit's default test key)")
+    parser.add_argument("--db", default=None, help="SQLite file when no --api-base is given"
+                        " (default: KIT_EMULATOR_DB or .kit/emulator.sqlite3)")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .triggers import SUPPORTED
+
     parser = argparse.ArgumentParser(prog="python -m helpers.emulator",
                                      description="The kit's offline Stripe emulator.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -14,6 +37,28 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=12111)
     serve.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
                        " .kit/emulator.sqlite3)")
+
+    trigger = commands.add_parser(
+        "trigger", help="make an event happen through real API calls (like `stripe trigger`)")
+    trigger.add_argument("event", choices=SUPPORTED, metavar="EVENT",
+                         help="one of: " + ", ".join(SUPPORTED))
+    _remote(trigger)
+
+    listen = commands.add_parser(
+        "listen", help="forward events, signed, to a local URL (like `stripe listen`)")
+    listen.add_argument("--forward-to", required=True, metavar="URL",
+                        help="where to POST each event, e.g. http://127.0.0.1:4242/webhook")
+    listen.add_argument("--events", default="*",
+                        help="comma-separated event types to forward (default: all)")
+    listen.add_argument("--mode", choices=("auto", "endpoint", "poll"), default="auto",
+                        help="endpoint: a real WebhookEndpoint on the emulator; poll: the Events"
+                        " API, re-signed locally (Stripe test mode); auto picks (default)")
+    listen.add_argument("--max-deliveries", type=int, default=None,
+                        help="stop after this many deliveries (scripts, tests)")
+    listen.add_argument("--timeout", type=float, default=None,
+                        help="stop after this many seconds")
+    _remote(listen)
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         from .server import serve as run
@@ -22,6 +67,30 @@ def main(argv: list[str] | None = None) -> int:
             run(args.host, args.port, args.db)
         except KeyboardInterrupt:
             pass
+        return 0
+    if args.db:
+        os.environ["KIT_EMULATOR_DB"] = args.db
+    if args.command == "trigger":
+        import stripe
+
+        from .triggers import trigger as run_trigger
+
+        print("Setting up fixture for: customer")
+        print("Running fixture for: payment_intent")
+        try:
+            event = run_trigger(args.event, api_key=args.api_key, api_base=args.api_base)
+        except stripe.StripeError as error:
+            print(f"Trigger failed: {error.user_message or error}", file=sys.stderr)
+            return 1
+        intent = event.data.object
+        print(f"Trigger succeeded! {event.type} [{event.id}] (PaymentIntent {intent.id},"
+              f" status {intent.status})")
+        return 0
+    from .listen import listen as run_listen
+
+    events = [e.strip() for e in args.events.split(",") if e.strip()] or ["*"]
+    run_listen(args.forward_to, events=events, api_key=args.api_key, api_base=args.api_base,
+               mode=args.mode, max_deliveries=args.max_deliveries, timeout=args.timeout)
     return 0
 
 

@@ -120,3 +120,64 @@ def endpoints_for(ctx: Context, event_type: str) -> list[dict[str, Any]]:
     return [e for e in ctx.store.list(ctx.account, "webhook_endpoint")
             if e["status"] == "enabled"
             and any(p == "*" or _type_matches(p, event_type) for p in e["enabled_events"])]
+
+
+# The kit's own test helpers (not Stripe API): what `listen` and a teacher use over HTTP. ----
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("true", "1", "yes", "on")
+
+
+@route("GET", "/v1/test_helpers/kit/webhook_endpoints/{id}/attempts", None)
+def endpoint_attempts(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    """Every delivery attempt to one endpoint (the delivery log), oldest first.
+
+    `after` (an attempt number in this list) returns only later attempts, so a poller like
+    `python -m helpers.emulator listen` can follow the log.
+    """
+    ctx.require_secret_key()
+    ctx.get("webhook_endpoint", id)
+    rows = ctx.emulator.deliveries.log(ctx.account, endpoint_id=id)
+    after = int(params.get("after") or 0)
+    data = []
+    for index, row in enumerate(rows[after:], start=after + 1):
+        event = ctx.store.get(ctx.account, row["event_id"], "event")
+        data.append({"object": "kit.delivery_attempt", "index": index,
+                     "type": event["type"] if event else None,
+                     **{k: v for k, v in row.items() if k != "duration_ms"},
+                     "duration_ms": round(row["duration_ms"], 1)})
+    return {"object": "list", "data": data, "has_more": False,
+            "url": f"/v1/test_helpers/kit/webhook_endpoints/{id}/attempts"}
+
+
+@route("GET", "/v1/test_helpers/kit/webhook_faults", None)
+def get_faults(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.require_secret_key()
+    from dataclasses import asdict
+
+    return {"object": "kit.webhook_faults",
+            **asdict(ctx.emulator.deliveries.faults.get(ctx.account))}
+
+
+@route("POST", "/v1/test_helpers/kit/webhook_faults", None)
+def set_faults(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Turn fault injection on or off for this key's account (see helpers/emulator/faults.py)."""
+    ctx.require_secret_key()
+    from dataclasses import asdict
+
+    unknown = set(params) - {"duplicates", "shuffle", "delay_seconds", "fail_first_attempt"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise StripeError(400, f"Received unknown parameter: {name}", code="parameter_unknown",
+                          param=name)
+    try:
+        delay = float(params.get("delay_seconds") or 0)
+    except ValueError:
+        raise StripeError(400, "Invalid delay_seconds: must be a number of seconds",
+                          param="delay_seconds") from None
+    if delay < 0:
+        raise StripeError(400, "Invalid delay_seconds: must be 0 or more", param="delay_seconds")
+    faults = ctx.emulator.deliveries.faults.set(
+        account=ctx.account, duplicates=_flag(params.get("duplicates")),
+        shuffle=_flag(params.get("shuffle")), delay_seconds=delay,
+        fail_first_attempt=_flag(params.get("fail_first_attempt")))
+    return {"object": "kit.webhook_faults", **asdict(faults)}

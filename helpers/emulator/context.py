@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import StripeError, missing
+from .shapes import complete
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -49,7 +50,7 @@ class Context:
         return obj
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.store.put(self.account, obj)
+        return self.store.put(self.account, complete(obj))
 
     def require_secret_key(self) -> None:
         if self.publishable:

@@ -7,12 +7,16 @@ failure is a Stripe-shaped error body with Stripe's HTTP status.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import sys
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,12 +114,17 @@ class Emulator:
         self.ids = IdFactory("kit" if deterministic else None)
         self.deliveries = Deliveries(self)
         self.public_url = public_url.rstrip("/")
+        self._in_flight: set[tuple[str, str]] = set()
+        self._in_flight_lock = threading.Lock()
 
     def request(self, method: str, path: str, params: dict[str, Any] | None, api_key: str | None,
                 headers: dict[str, str] | None = None) -> Response:
         """Answer one API call the way Stripe would."""
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         method = method.upper()
+        busy = self._key_busy_here(method, api_key, headers)
+        if busy is not None:  # answered before touching the store, which the other one holds
+            return busy
         request_id = "req_" + self.ids.token("req", self.store.next_value("", "req"), "")
         try:
             timers.run_due(self)  # e.g. bank debits that settled since the last request
@@ -155,13 +164,75 @@ class Emulator:
             if key_kind == "publishable" and "client_secret" in params:
                 checked["client_secret"] = params["client_secret"]
         key = headers.get("idempotency-key") if method == "POST" else None
+        if not key:
+            return self._run(route, path_args, checked, params, method, path, account, key_kind,
+                             request_id, None)
+        if len(key) > 255:
+            raise StripeError(400, "Idempotency keys can be no longer than 255 characters.",
+                              param="Idempotency-Key")
+        with self._claim_key(account, key):
+            return self._run(route, path_args, checked, params, method, path, account, key_kind,
+                             request_id, key)
+
+    def _key_busy_here(self, method: str, api_key: str | None,
+                       headers: dict[str, str]) -> Response | None:
+        key = headers.get("idempotency-key")
+        if method != "POST" or not key:
+            return None
+        try:
+            account = account_for_key(api_key)[0]
+        except StripeError:
+            return None
+        with self._in_flight_lock:
+            if (account, key) not in self._in_flight:
+                return None
+        error = self._in_use(key)
+        request_id = "req_" + IdFactory(None).token("req", 0)
+        return Response(error.status, error.body(), {**error.headers, "Request-Id": request_id})
+
+    @staticmethod
+    def _in_use(key: str) -> StripeError:
+        return StripeError(
+            409, "There is currently another in-progress request using this Idempotent Key"
+            " (that probably means you submitted twice, and the other request is still going"
+            f" through): {key}. Please try again later.", code="idempotency_key_in_use",
+            headers={"Stripe-Should-Retry": "true"})
+
+    @contextlib.contextmanager
+    def _claim_key(self, account: str, key: str) -> Iterator[None]:
+        """One request per idempotency key at a time: a concurrent reuse gets Stripe's 409."""
+        in_use = self._in_use(key)
+        with self._in_flight_lock:  # threads of this process
+            if (account, key) in self._in_flight:
+                raise in_use
+            self._in_flight.add((account, key))
+        try:
+            try:  # other processes sharing the database file
+                with self.store.transaction():
+                    self.store.execute(
+                        "DELETE FROM idempotency_in_flight WHERE started < ?",
+                        (time.time() - 60,))  # a crashed process's claim expires
+                    self.store.execute(
+                        "INSERT INTO idempotency_in_flight(account, key, started) VALUES (?,?,?)",
+                        (account, key, time.time()))
+            except sqlite3.IntegrityError:
+                raise in_use from None
+            try:
+                yield
+            finally:
+                self.store.execute("DELETE FROM idempotency_in_flight WHERE account=? AND key=?",
+                                   (account, key))
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard((account, key))
+
+    def _run(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
+             params: dict[str, Any], method: str, path: str, account: str, key_kind: str,
+             request_id: str, key: str | None) -> Response:
         fingerprint = hashlib.sha256(
             json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
         with self.store.transaction():
             if key:
-                if len(key) > 255:
-                    raise StripeError(400, "Idempotency keys can be no longer than 255"
-                                      " characters.", param="Idempotency-Key")
                 saved = self.store.idempotent_result(account, key)
                 if saved is not None:
                     if saved["fingerprint"] != fingerprint:

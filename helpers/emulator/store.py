@@ -61,6 +61,10 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     duration_ms REAL NOT NULL,
     excerpt     TEXT
 );
+CREATE TABLE IF NOT EXISTS idempotency_in_flight (
+    account TEXT NOT NULL, key TEXT NOT NULL, started REAL NOT NULL,
+    PRIMARY KEY (account, key)
+);
 CREATE TABLE IF NOT EXISTS timers (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     account   TEXT NOT NULL,

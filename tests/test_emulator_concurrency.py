@@ -1,0 +1,128 @@
+"""Many threads and two processes at once on one database: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, routing
+from helpers.emulator import payment_intents as payment_intents_module
+
+RETURN_URL = "https://example.com/done"
+
+
+def confirm_many(db: str, pi_id: str, pm_id: str, threads: int) -> list[tuple[int, str]]:
+    """Confirm one PaymentIntent from several threads, each with its own connection."""
+    results: list[tuple[int, str]] = []
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        emulator = Emulator(db)
+        barrier.wait()
+        response = emulator.request("POST", f"/v1/payment_intents/{pi_id}/confirm",
+                                    {"payment_method": pm_id, "return_url": RETURN_URL},
+                                    DEFAULT_SECRET_KEY)
+        code = response.body.get("error", {}).get("code", "ok")
+        results.append((response.status, code))
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return results
+
+
+def _process_main(db: str, pi_id: str, pm_id: str, threads: int, queue) -> None:
+    queue.put(confirm_many(db, pi_id, pm_id, threads))
+
+
+def setup_intent(db: str) -> tuple[str, str]:
+    emulator = Emulator(db)
+    customer = emulator.request("POST", "/v1/customers", {"name": "Race"},
+                                DEFAULT_SECRET_KEY).body
+    pm = emulator.request("POST", "/v1/payment_methods/pm_card_visa/attach",
+                          {"customer": customer["id"]}, DEFAULT_SECRET_KEY).body
+    pi = emulator.request("POST", "/v1/payment_intents", {
+        "amount": 1099, "currency": "usd", "customer": customer["id"]}, DEFAULT_SECRET_KEY).body
+    return pi["id"], pm["id"]
+
+
+def check_one_success(db: str, pi_id: str, results: list[tuple[int, str]]) -> None:
+    counted = Counter(results)
+    assert counted[(200, "ok")] == 1, counted
+    assert counted[(400, "payment_intent_unexpected_state")] == len(results) - 1, counted
+    emulator = Emulator(db)
+    pi = emulator.request("GET", f"/v1/payment_intents/{pi_id}", {}, DEFAULT_SECRET_KEY).body
+    assert pi["status"] == "succeeded" and pi["amount_received"] == 1099
+    charges = [o for o in emulator.store.list(emulator.account_of(DEFAULT_SECRET_KEY), "charge")
+               if o["payment_intent"] == pi_id]
+    assert len(charges) == 1
+    events = emulator.request("GET", "/v1/events", {"type": "payment_intent.succeeded"},
+                              DEFAULT_SECRET_KEY).body["data"]
+    assert len(events) == 1
+
+
+def test_threads_confirming_the_same_intent(tmp_path: Path) -> None:
+    db = str(tmp_path / "race.sqlite3")
+    pi_id, pm_id = setup_intent(db)
+    check_one_success(db, pi_id, confirm_many(db, pi_id, pm_id, 12))
+
+
+def test_two_processes_confirming_the_same_intent(tmp_path: Path) -> None:
+    db = str(tmp_path / "race.sqlite3")
+    pi_id, pm_id = setup_intent(db)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=_process_main, args=(db, pi_id, pm_id, 4, queue))
+                 for _ in range(2)]
+    for p in processes:
+        p.start()
+    results = queue.get(timeout=60) + queue.get(timeout=60)
+    for p in processes:
+        p.join(30)
+    check_one_success(db, pi_id, results)
+
+
+def test_a_concurrent_reuse_of_an_idempotency_key_gets_409(
+        tmp_path: Path, monkeypatch) -> None:
+    emulator = Emulator(tmp_path / "idem.sqlite3")
+    original = payment_intents_module.create
+
+    def slow_create(ctx, params):
+        time.sleep(0.5)  # keep the first request in flight
+        return original(ctx, params)
+
+    index = next(i for i, r in enumerate(routing.ROUTES) if r.handler is original)
+    slow_route = dataclasses.replace(routing.ROUTES[index], handler=slow_create)
+    monkeypatch.setattr(routing, "ROUTES", [*routing.ROUTES[:index], slow_route,
+                                            *routing.ROUTES[index + 1:]])
+    params = {"amount": 1099, "currency": "usd"}
+    headers = {"Idempotency-Key": "same-key"}
+    first: list = []
+    thread = threading.Thread(target=lambda: first.append(emulator.request(
+        "POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)))
+    thread.start()
+    time.sleep(0.2)
+    second = emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)
+    thread.join()
+    assert second.status == 409 and second.body["error"]["code"] == "idempotency_key_in_use"
+    assert second.headers["Stripe-Should-Retry"] == "true"
+    assert first[0].status == 200
+    replay = emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.body["id"] == first[0].body["id"]
+
+
+def test_another_process_holding_a_key_gets_409(tmp_path: Path) -> None:
+    emulator = Emulator(tmp_path / "idem.sqlite3")
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    emulator.store.execute("INSERT INTO idempotency_in_flight VALUES (?,?,?)",
+                           (account, "held", time.time()))
+    response = emulator.request("POST", "/v1/customers", {}, DEFAULT_SECRET_KEY,
+                                {"Idempotency-Key": "held"})
+    assert response.status == 409

@@ -21,7 +21,7 @@ def _split(key: str) -> list[str]:
 def _listify(node: Any) -> Any:
     if isinstance(node, dict):
         node = {k: _listify(v) for k, v in node.items()}
-        if node and all(k.isdigit() for k in node):
+        if node and all(k.isascii() and k.isdigit() for k in node):
             return [node[k] for k in sorted(node, key=int)]
         if list(node) == [""]:  # expand[]=a style arrays
             value = node[""]
@@ -46,7 +46,8 @@ def decode(text: str) -> dict[str, Any]:
                 node[""] = [*existing, value] if isinstance(existing, list) else [existing, value]
             else:
                 node[last] = value
-    return _listify(root)
+    # the top level is always an object of named params, even for a body like "0=x"
+    return {key: _listify(value) for key, value in root.items()}
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:

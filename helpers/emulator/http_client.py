@@ -41,7 +41,8 @@ class EmulatorHTTPClient(stripe.HTTPClient):
         parts = urlsplit(url)
         params = decode(parts.query)
         if post_data:
-            body = post_data.decode() if isinstance(post_data, bytes) else str(post_data)
+            body = post_data.decode(errors="replace") if isinstance(post_data, bytes) \
+                else str(post_data)
             params.update(decode(body))
         headers = dict(headers or {})
         auth = headers.get("Authorization", "")

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import display, exercises, stripejs
+from . import display, exercises, stripejs, test_actions
 from .backend import Backend, KeyConfigError, LiveKeyError, configure, current, mask
 from .customers import returning_customer, save_card, saved_methods
 from .display import Table, mask_secret, payment_methods_table
@@ -23,7 +23,7 @@ __all__ = [
     "Table", "check_environment", "configure", "create_intent_and_customer_session", "current",
     "display", "exercises", "listen", "mask", "mask_secret", "methods_the_element_shows",
     "payment_methods_table", "returning_customer", "save_card", "saved_methods", "start",
-    "stripejs",
+    "stripejs", "test_actions",
 ]
 
 

@@ -74,7 +74,17 @@ def _duplicate_outcome(answer: Any) -> Verdict:
                    " time it sees the same event id?")
 
 
+def _insufficient_funds(answer: Any) -> Verdict:
+    if answer == "insufficient_funds":
+        return Verdict(True, "Right: a decline_code tells you (not your customer) why the bank"
+                       " said no; show them error.message.")
+    return Verdict(False, "Not yet. Hint: confirm with"
+                   " 'pm_card_visa_chargeDeclinedInsufficientFunds' and read"
+                   " error.error.decline_code.")
+
+
 EXERCISES: dict[str, Callable[[Any], Verdict]] = {
+    "05-decline-code": _insufficient_funds,
     "00-backend": _backend_mode,
     "01-limited-card": _limited_card_hidden,
     "02-redisplay-limit": _redisplay_limit,

@@ -134,7 +134,7 @@ var KitStripeStandin = (function () {
   }
 
   /* ==================================================================================== *
-   * 2. Cards: brands, formatting and Stripe's inline validation messages
+   * 2. Payment details: card brands, formatting and Stripe's inline validation messages
    * ==================================================================================== */
 
   var BRANDS = [
@@ -189,36 +189,90 @@ var KitStripeStandin = (function () {
     return digits.slice(0, 2) + ' / ' + digits.slice(2);
   }
 
-  /** Each check returns null when the field is fine, else Stripe's code and message. */
+  /** ABA routing numbers carry a checksum too: 3-7-1 weights over the nine digits. */
+  function routingValid(digits) {
+    var weights = [3, 7, 1];
+    var sum = 0;
+    for (var i = 0; i < 9; i++) sum += Number(digits[i]) * weights[i % 3];
+    return sum % 10 === 0;
+  }
+
+  /** IBAN check: move the first four characters to the end, letters to numbers, mod 97 = 1. */
+  function ibanValid(iban) {
+    var rearranged = iban.slice(4) + iban.slice(0, 4);
+    var remainder = 0;
+    for (var i = 0; i < rearranged.length; i++) {
+      var code = rearranged.charCodeAt(i);
+      var chunk = code >= 65 && code <= 90 ? String(code - 55) : rearranged[i];
+      for (var j = 0; j < chunk.length; j++) remainder = (remainder * 10 + Number(chunk[j])) % 97;
+    }
+    return remainder === 1;
+  }
+
+  function problem(code, message) { return { code: code, message: message }; }
+
+  /**
+   * The inline checks, one per field: `check(value, form)` returns null when the field is fine,
+   * else `{code, message}` with Stripe's wording (`form.value(key)` reads another field).
+   */
   var CHECKS = {
     number: function (value) {
       var digits = value.replace(/\D/g, '');
-      var brand = brandOf(digits);
-      if (digits.length < brand.length) return { code: 'incomplete_number', message: 'Your card number is incomplete.' };
-      if (!luhnValid(digits)) return { code: 'invalid_number', message: 'Your card number is invalid.' };
+      if (digits.length < brandOf(digits).length) return problem('incomplete_number', 'Your card number is incomplete.');
+      if (!luhnValid(digits)) return problem('invalid_number', 'Your card number is invalid.');
       return null;
     },
-    expiry: function (value, now) {
+    expiry: function (value, form) {
+      var now = form.now();
       var digits = value.replace(/\D/g, '');
-      if (digits.length < 4) return { code: 'incomplete_expiry', message: "Your card's expiration date is incomplete." };
+      if (digits.length < 4) return problem('incomplete_expiry', "Your card's expiration date is incomplete.");
       var month = Number(digits.slice(0, 2));
       var year = 2000 + Number(digits.slice(2, 4));
-      if (month < 1 || month > 12) return { code: 'invalid_expiry_month', message: "Your card's expiration date is invalid." };
-      if (year < now.getFullYear()) return { code: 'invalid_expiry_year_past', message: "Your card's expiration year is in the past." };
+      if (month < 1 || month > 12) return problem('invalid_expiry_month', "Your card's expiration date is invalid.");
+      if (year < now.getFullYear()) return problem('invalid_expiry_year_past', "Your card's expiration year is in the past.");
       if (year === now.getFullYear() && month < now.getMonth() + 1) {
-        return { code: 'invalid_expiry_month_past', message: "Your card's expiration date is in the past." };
+        return problem('invalid_expiry_month_past', "Your card's expiration date is in the past.");
       }
-      if (year > now.getFullYear() + 50) return { code: 'invalid_expiry_year', message: "Your card's expiration year is invalid." };
+      if (year > now.getFullYear() + 50) return problem('invalid_expiry_year', "Your card's expiration year is invalid.");
       return null;
     },
-    cvc: function (value, now, brand) {
-      if (value.replace(/\D/g, '').length < brand.cvc) return { code: 'incomplete_cvc', message: "Your card's security code is incomplete." };
+    cvc: function (value, form) {
+      var brand = brandOf(form.value('number').replace(/\D/g, ''));
+      if (value.replace(/\D/g, '').length < brand.cvc) return problem('incomplete_cvc', "Your card's security code is incomplete.");
       return null;
     },
-    postal: function (value, now, brand, country) {
-      var rule = POSTAL[country];
-      if (!rule) return null;
-      if (!rule.pattern.test(value.trim())) return { code: 'incomplete_zip', message: rule.incomplete };
+    postal: function (value, form) {
+      var rule = POSTAL[form.value('country')];
+      if (rule && !rule.pattern.test(value.trim())) return problem('incomplete_zip', rule.incomplete);
+      return null;
+    },
+    name: function (value) {
+      return value.trim() ? null : problem('incomplete_name', 'Your full name is incomplete.');
+    },
+    email: function (value) {
+      if (!value.trim()) return problem('incomplete_email', 'Your email address is incomplete.');
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.trim())) return problem('invalid_email', 'Your email address is invalid.');
+      return null;
+    },
+    routing: function (value) {
+      var digits = value.replace(/\D/g, '');
+      if (digits.length < 9) return problem('incomplete_routing_number', 'Your routing number is incomplete.');
+      if (!routingValid(digits)) return problem('invalid_routing_number', 'Your routing number is invalid.');
+      return null;
+    },
+    account: function (value) {
+      if (value.replace(/\D/g, '').length < 4) return problem('incomplete_account_number', 'Your account number is incomplete.');
+      return null;
+    },
+    account_confirm: function (value, form) {
+      if (!value) return problem('incomplete_account_number_confirmation', 'Please confirm your account number.');
+      if (value !== form.value('account')) return problem('account_number_mismatch', "Your account numbers don't match.");
+      return null;
+    },
+    iban: function (value) {
+      var iban = value.replace(/\s/g, '').toUpperCase();
+      if (iban.length < 15) return problem('incomplete_iban', 'Your IBAN is incomplete.');
+      if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban) || !ibanValid(iban)) return problem('invalid_iban', 'Your IBAN is invalid.');
       return null;
     },
   };
@@ -349,6 +403,7 @@ var KitStripeStandin = (function () {
     '.kit-pe__error:empty{display:none}',
     '.kit-pe__save{display:flex;align-items:center;gap:8px;margin-top:calc(var(--kit-pe-spacing-unit)*3);cursor:pointer}',
     '.kit-pe__save input{width:16px;height:16px;margin:0;accent-color:var(--kit-pe-color-primary)}',
+    '.kit-pe__mandate{margin:0;font-size:.86em;color:var(--kit-pe-muted)}',
     '.kit-pe__notice{margin:calc(var(--kit-pe-spacing-unit)*2) 0 0;font-size:.8em;color:var(--kit-pe-muted)}',
     '.kit-pe__alert{padding:12px;border:1px solid var(--kit-pe-color-danger);border-radius:var(--kit-pe-border-radius);',
     'color:var(--kit-pe-color-danger)}',
@@ -362,6 +417,11 @@ var KitStripeStandin = (function () {
     '.kit-pe--tabs .kit-pe__radio{position:absolute;opacity:0;width:1px;height:1px}',
     '.kit-pe--tabs .kit-pe__option:focus-within{box-shadow:var(--kit-pe-ring)}',
     '.kit-pe--tabs .kit-pe__label{flex-basis:100%}',
+    /* ...but saved methods stay full-width rows above the tiles, as in Stripe's tabs layout. */
+    '.kit-pe--tabs .kit-pe__option--saved{flex-basis:100%;max-width:none}',
+    '.kit-pe--tabs .kit-pe__option--saved .kit-pe__header{flex-wrap:nowrap;gap:12px;padding:12px 16px}',
+    '.kit-pe--tabs .kit-pe__option--saved .kit-pe__label{flex-basis:auto}',
+    '.kit-pe--tabs .kit-pe__option--saved .kit-pe__radio{position:static;opacity:1;width:16px;height:16px}',
     '.kit-pe--tabs .kit-pe__panel{margin-top:calc(var(--kit-pe-spacing-unit)*4)}',
     '.kit-pe--tabs .kit-pe__body{padding:0}',
     /* Loading skeleton. */
@@ -373,6 +433,17 @@ var KitStripeStandin = (function () {
     /* Elements the stand-in does not draw yet. */
     '.kit-pe-placeholder{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;font-size:14px;',
     'color:#6d6e78;border:1px dashed #c0c0c8;border-radius:5px;padding:12px;margin:4px 0}',
+    /* The 3-D Secure test modal. */
+    '.kit-pe-challenge__overlay{position:fixed;inset:0;z-index:2147483000;display:grid;place-items:center;background:rgba(48,49,61,.55)}',
+    '.kit-pe-challenge{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;color:#30313d;background:#fff;',
+    'border-radius:8px;padding:24px;max-width:380px;box-shadow:0 12px 40px rgba(0,0,0,.25)}',
+    '.kit-pe-challenge h2{font-size:18px;margin:0 0 8px}',
+    '.kit-pe-challenge p{font-size:14px;line-height:1.5;margin:0 0 16px}',
+    '.kit-pe-challenge__buttons{display:flex;gap:8px}',
+    '.kit-pe-challenge button{font:inherit;font-size:14px;font-weight:600;padding:10px 14px;border-radius:5px;cursor:pointer;border:1px solid #d5d5dc}',
+    '.kit-pe-challenge__complete{background:#0570de;color:#fff;border-color:#0570de!important}',
+    '.kit-pe-challenge__fail{background:#fff;color:#30313d}',
+    '.kit-pe-challenge button:focus-visible{outline:3px solid rgba(5,112,222,.4);outline-offset:2px}',
     '.kit-pe-sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
   ].join('\n');
 
@@ -427,10 +498,285 @@ var KitStripeStandin = (function () {
    * ==================================================================================== */
 
   /**
-   * Draws the saved payment methods of the CustomerSession's customer, then a "Card" option with
-   * a card form, as one radio group named "Payment method". Accordion layout: rows that open.
-   * Tabs layout: tiles, with the form under them. Same keyboard behaviour either way (Tab into
-   * the group, arrow keys to choose).
+   * The new payment methods the stand-in can collect, in the order the Payment Element lists
+   * them. Which ones appear depends on the PaymentIntent's `payment_method_types`.
+   */
+  var NEW_METHODS = {
+    card: { label: 'Card', icon: ICONS.card, build: buildCardForm },
+    us_bank_account: { label: 'US bank account', icon: ICONS.bank, build: buildUsBankAccountForm },
+    sepa_debit: { label: 'SEPA Direct Debit', icon: ICONS.bank, build: buildSepaDebitForm },
+  };
+
+  /**
+   * One payment method's form: labelled inputs, each with a check from CHECKS, shown the way
+   * Stripe shows them (after the customer leaves a field they typed in, or after a submit).
+   */
+  function MethodForm(element, type) {
+    this.element = element;
+    this.type = type;
+    this.fields = {};      // key -> {input, error, label, wrapper, control}
+    this.order = [];       // checked keys, in the order they appear
+    this.touched = {};     // fields the customer has left at least once
+    this.submitted = false; // has the customer tried to pay? then show every message
+    this.saveBox = null;
+    this.node = null;
+  }
+
+  MethodForm.prototype.now = function () { return this.element._group._stripe._now(); };
+  MethodForm.prototype.value = function (key) {
+    return this.fields[key] ? this.fields[key].input.value : '';
+  };
+
+  /** Add a labelled input. `options.format(input, event)` tidies what the customer types and
+   *  returns true when the value is complete (its message may show straight away). */
+  MethodForm.prototype.field = function (key, label, attrs, options) {
+    options = options || {};
+    var self = this;
+    var id = uniqueId(key);
+    var errorId = id + '-error';
+    var input = h('input', Object.assign({
+      id: id, class: 'kit-pe__input', type: 'text', 'aria-invalid': 'false', 'aria-describedby': errorId,
+      oninput: function (event) {
+        if (options.format && options.format(input, event)) self.touched[key] = true;
+        self.refresh(false);
+        self.element._emitChange();
+      },
+      onblur: function () { self.touched[key] = true; self.refresh(false); },
+    }, attrs));
+    var labelNode = h('label', { for: id }, label);
+    var control = h('div', { class: 'kit-pe__control' }, input);
+    var error = h('div', { class: 'kit-pe__error', id: errorId, 'aria-live': 'polite' });
+    var wrapper = h('div', { class: 'kit-pe__field' + (options.full ? ' kit-pe__field--full' : '') },
+      labelNode, control, error);
+    this.fields[key] = { input: input, error: error, label: labelNode, wrapper: wrapper, control: control };
+    this.order.push(key);
+    return wrapper;
+  };
+
+  /** The "save for future purchases" box, when the CustomerSession enables it. */
+  MethodForm.prototype.saveCheckbox = function () {
+    if (this.element._features().payment_method_save !== 'enabled') return null;
+    var element = this.element;
+    this.saveBox = h('input', { type: 'checkbox', onchange: function () { element._emitChange(); } });
+    return h('label', { class: 'kit-pe__save kit-pe__field--full' }, this.saveBox,
+      'Save payment details for future purchases');
+  };
+
+  /** Lay the children out on the two-column grid; the form is a group named after its type. */
+  MethodForm.prototype.finish = function (children, name) {
+    var grid = h('div', { class: 'kit-pe__grid' });
+    grid.replaceChildren.apply(grid, children.filter(Boolean));
+    this.node = h('div', { class: 'kit-pe__body', role: 'group', 'aria-label': name }, grid);
+    return this;
+  };
+
+  /** {key: {code, message}} for every field with a problem. */
+  MethodForm.prototype.problems = function () {
+    var problems = {};
+    var self = this;
+    this.order.forEach(function (key) {
+      if (self.fields[key].wrapper.hidden) return;
+      var found = CHECKS[key](self.value(key), self);
+      if (found) problems[key] = found;
+    });
+    return problems;
+  };
+
+  MethodForm.prototype.refresh = function (all) {
+    if (all) this.submitted = true;
+    var problems = this.problems();
+    var self = this;
+    this.order.forEach(function (key) {
+      var field = self.fields[key];
+      var show = Boolean(problems[key] &&
+        (self.submitted || (self.touched[key] && field.input.value !== '')));
+      field.error.textContent = show ? problems[key].message : '';
+      field.input.setAttribute('aria-invalid', show ? 'true' : 'false');
+    });
+    return problems;
+  };
+
+  MethodForm.prototype.empty = function () {
+    var self = this;
+    return this.order.every(function (key) { return self.value(key) === ''; });
+  };
+
+  MethodForm.prototype.complete = function () {
+    return Object.keys(this.problems()).length === 0;
+  };
+
+  /** Stripe's validation_error for the first field with a problem (focused), or null. */
+  MethodForm.prototype.validate = function () {
+    var problems = this.refresh(true);
+    var first = this.order.filter(function (key) { return problems[key]; })[0];
+    if (!first) return null;
+    this.fields[first].input.focus();
+    return { type: 'validation_error', code: problems[first].code, message: problems[first].message };
+  };
+
+  MethodForm.prototype.clear = function () {
+    var self = this;
+    this.order.forEach(function (key) { self.fields[key].input.value = ''; });
+    this.touched = {};
+    this.submitted = false;
+    this.refresh(false);
+  };
+
+  /** Card: number, expiry, security code, country and (for some countries) postal code. */
+  function buildCardForm(element) {
+    var form = new MethodForm(element, 'card');
+    var brandIcons = h('span', { class: 'kit-pe__brands' });
+    function showBrand(brand) {
+      var shown = brand === 'unknown' ? ['visa', 'mastercard', 'amex', 'discover'] : [ICONS[brand] ? brand : 'card'];
+      brandIcons.replaceChildren.apply(brandIcons, shown.map(function (b) { return svg(ICONS[b]); }));
+    }
+
+    var number = form.field('number', 'Card number', {
+      inputmode: 'numeric', autocomplete: 'cc-number', placeholder: '1234 1234 1234 1234',
+      class: 'kit-pe__input kit-pe__input--number', maxlength: 23,
+    }, {
+      full: true,
+      format: function (input) {
+        var digits = input.value.replace(/\D/g, '');
+        var brand = brandOf(digits);
+        digits = digits.slice(0, brand.length);
+        input.value = formatCardNumber(digits);
+        showBrand(digits ? brand.brand : 'unknown');
+        return digits.length >= brand.length; // a complete but wrong number shows its error at once
+      },
+    });
+    form.fields.number.control.appendChild(brandIcons);
+    showBrand('unknown');
+
+    var expiry = form.field('expiry', 'Expiration date', {
+      inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM / YY', maxlength: 7,
+    }, {
+      format: function (input, event) {
+        var deleting = event && event.inputType && event.inputType.indexOf('delete') === 0;
+        input.value = formatExpiry(input.value, deleting);
+        return input.value.replace(/\D/g, '').length === 4;
+      },
+    });
+    var cvc = form.field('cvc', 'Security code', {
+      inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: 'CVC', maxlength: 4,
+    }, {
+      format: function (input) {
+        input.value = input.value.replace(/\D/g, '').slice(0, brandOf(form.value('number').replace(/\D/g, '')).cvc);
+        return false;
+      },
+    });
+
+    var countryId = uniqueId('country');
+    var select = h('select', {
+      id: countryId, class: 'kit-pe__input', autocomplete: 'country',
+      onchange: function () { updatePostal(); form.refresh(false); element._emitChange(); },
+    });
+    COUNTRIES.forEach(function (c) { select.appendChild(h('option', { value: c[0] }, c[1])); });
+    select.value = 'US';
+    form.fields.country = { input: select };
+    var country = h('div', { class: 'kit-pe__field' },
+      h('label', { for: countryId }, 'Country'), h('div', { class: 'kit-pe__control' }, select));
+
+    var postal = form.field('postal', 'ZIP', { autocomplete: 'postal-code', placeholder: '12345', maxlength: 10 });
+    function updatePostal() {
+      var rule = POSTAL[select.value];
+      form.fields.postal.wrapper.hidden = !rule;
+      if (rule) {
+        form.fields.postal.label.textContent = rule.label;
+        form.fields.postal.input.placeholder = rule.placeholder;
+      }
+    }
+    updatePostal();
+
+    form.params = function () {
+      var digits = form.value('expiry').replace(/\D/g, '');
+      var address = { country: select.value };
+      if (POSTAL[select.value]) address.postal_code = form.value('postal').trim();
+      return {
+        type: 'card',
+        card: {
+          number: form.value('number').replace(/\D/g, ''),
+          exp_month: String(Number(digits.slice(0, 2))),
+          exp_year: String(2000 + Number(digits.slice(2, 4))),
+          cvc: form.value('cvc'),
+        },
+        billing_details: { address: address },
+      };
+    };
+    return form.finish([number, expiry, cvc, country, postal, form.saveCheckbox()], 'Card details');
+  }
+
+  function mandateNote(text) {
+    return h('p', { class: 'kit-pe__mandate kit-pe__field--full' }, text);
+  }
+
+  /** US bank account (ACH Direct Debit). Stripe's element offers bank login through Financial
+   *  Connections, with "enter bank details manually" as the way out; offline, only the latter. */
+  function buildUsBankAccountForm(element) {
+    var form = new MethodForm(element, 'us_bank_account');
+    function digitsOnly(max) {
+      return function (input) { input.value = input.value.replace(/\D/g, '').slice(0, max); return false; };
+    }
+    var children = [
+      form.field('name', 'Full name', { autocomplete: 'name', placeholder: 'Jenny Rosen' }, { full: true }),
+      form.field('email', 'Email', { type: 'email', autocomplete: 'email', placeholder: 'you@example.com' }, { full: true }),
+      form.field('routing', 'Routing number', { inputmode: 'numeric', placeholder: '110000000' },
+        { full: true, format: digitsOnly(9) }),
+      form.field('account', 'Account number', { inputmode: 'numeric', placeholder: '000123456789' },
+        { format: digitsOnly(17) }),
+      form.field('account_confirm', 'Confirm account number', { inputmode: 'numeric' }, { format: digitsOnly(17) }),
+      mandateNote('By paying, you authorise this merchant to debit the bank account above for this payment ' +
+        '(an ACH Direct Debit). Bank debits take days to settle: the payment stays "processing" until then.'),
+      form.saveCheckbox(),
+    ];
+    form.params = function () {
+      return {
+        type: 'us_bank_account',
+        us_bank_account: {
+          routing_number: form.value('routing'),
+          account_number: form.value('account'),
+          account_holder_type: 'individual',
+        },
+        billing_details: { name: form.value('name').trim(), email: form.value('email').trim() },
+      };
+    };
+    return form.finish(children, 'US bank account details');
+  }
+
+  /** SEPA Direct Debit: name, email and IBAN, and the mandate text the customer accepts. */
+  function buildSepaDebitForm(element) {
+    var form = new MethodForm(element, 'sepa_debit');
+    var children = [
+      form.field('name', 'Full name', { autocomplete: 'name', placeholder: 'Jenny Rosen' }, { full: true }),
+      form.field('email', 'Email', { type: 'email', autocomplete: 'email', placeholder: 'you@example.com' }, { full: true }),
+      form.field('iban', 'IBAN', { placeholder: 'DE00 0000 0000 0000 0000 00', autocomplete: 'off' }, {
+        full: true,
+        format: function (input) {
+          var raw = input.value.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 34);
+          input.value = raw.replace(/(.{4})/g, '$1 ').trim();
+          return false;
+        },
+      }),
+      mandateNote('By providing your IBAN and confirming this payment, you authorise this merchant and ' +
+        'Stripe, its payment provider, to instruct your bank to debit your account, and your bank to ' +
+        'debit it accordingly (a SEPA Direct Debit mandate).'),
+      form.saveCheckbox(),
+    ];
+    form.params = function () {
+      return {
+        type: 'sepa_debit',
+        sepa_debit: { iban: form.value('iban').replace(/\s/g, '') },
+        billing_details: { name: form.value('name').trim(), email: form.value('email').trim() },
+      };
+    };
+    return form.finish(children, 'SEPA Direct Debit details');
+  }
+
+  /**
+   * Draws the saved payment methods of the CustomerSession's customer, then one option per
+   * new payment method type, as one radio group named "Payment method". Accordion layout: rows
+   * that open. Tabs layout: tiles, with the form under them. Same keyboard behaviour either way
+   * (Tab into the group, arrow keys to choose).
    */
   function PaymentElement(group, options) {
     Emitter.call(this);
@@ -440,10 +786,8 @@ var KitStripeStandin = (function () {
     this._container = null;
     this._session = null;
     this._loaded = null;          // promise: resolves when the element has data and is drawn
-    this._selected = null;        // 'new' or a saved PaymentMethod id
-    this._touched = {};           // fields the customer has left at least once
-    this._submitted = false;      // has the customer tried to pay? then show every message
-    this._fields = {};
+    this._selected = null;        // a saved PaymentMethod id, a new method type, or null
+    this._forms = {};             // new method type -> MethodForm (built when first chosen)
     this._destroyed = false;
   }
   PaymentElement.prototype = Object.create(Emitter.prototype);
@@ -510,18 +854,13 @@ var KitStripeStandin = (function () {
     return this;
   };
   PaymentElement.prototype.clear = function () {
-    var self = this;
-    ['number', 'expiry', 'cvc', 'postal'].forEach(function (name) {
-      if (self._fields[name]) self._fields[name].input.value = '';
-    });
-    this._touched = {};
-    this._submitted = false;
-    this._refreshErrors(false);
+    var forms = this._forms;
+    Object.keys(forms).forEach(function (type) { forms[type].clear(); });
     this._emitChange();
     return this;
   };
   PaymentElement.prototype.collapse = function () {
-    this._select(null);
+    this._select(null, true);
     return this;
   };
 
@@ -549,21 +888,31 @@ var KitStripeStandin = (function () {
     var layout = this._options.layout;
     var collapsed = layout && typeof layout === 'object' && layout.defaultCollapsed;
     var saved = this._savedMethods();
-    this._selected = collapsed ? null : (saved.length ? saved[0].id : 'new');
+    this._selected = collapsed ? null : (saved.length ? saved[0].id : this._newTypes()[0]);
     this._draw();
     this._emit('ready', { elementType: 'payment' });
     this._emitChange();
   };
 
+  PaymentElement.prototype._features = function () {
+    return (this._session && this._session.customer_session && this._session.customer_session.features) || {};
+  };
+
   PaymentElement.prototype._savedMethods = function () {
     var customer = this._session && this._session.customer;
-    var features = (this._session && this._session.customer_session && this._session.customer_session.features) || {};
-    if (!customer || features.payment_method_redisplay === 'disabled') return [];
+    if (!customer || this._features().payment_method_redisplay === 'disabled') return [];
     return customer.payment_methods || [];
   };
 
-  PaymentElement.prototype._features = function () {
-    return (this._session && this._session.customer_session && this._session.customer_session.features) || {};
+  /** New method types to offer: the intent's types that the stand-in can collect. */
+  PaymentElement.prototype._newTypes = function () {
+    var types = (this._session && this._session.payment_method_types) || ['card'];
+    return Object.keys(NEW_METHODS).filter(function (type) { return types.indexOf(type) !== -1; });
+  };
+
+  PaymentElement.prototype._form = function (type) {
+    if (!this._forms[type]) this._forms[type] = NEW_METHODS[type].build(this);
+    return this._forms[type];
   };
 
   /** (Re)draw the whole element from the session data and the current selection. */
@@ -575,9 +924,10 @@ var KitStripeStandin = (function () {
       var about = describeSavedMethod(pm);
       return { value: pm.id, label: about.label, extra: about.extra, icon: about.icon, isDefault: pm.id === defaultPm };
     });
-    options.push({ value: 'new', label: 'Card', extra: '', icon: ICONS.card });
+    this._newTypes().forEach(function (type) {
+      options.push({ value: type, label: NEW_METHODS[type].label, extra: '', icon: NEW_METHODS[type].icon });
+    });
 
-    this._cardForm = this._cardForm || this._buildCardForm();
     var group = h('div', { class: 'kit-pe__options', role: 'radiogroup', 'aria-label': 'Payment method' });
     this._optionNodes = {};
     options.forEach(function (option) {
@@ -594,7 +944,8 @@ var KitStripeStandin = (function () {
         h('span', { class: 'kit-pe__label', id: labelId }, option.label),
         option.isDefault ? h('span', { class: 'kit-pe__badge' }, 'Default') : null,
         option.extra ? h('span', { class: 'kit-pe__extra', id: extraId }, option.extra) : null);
-      var node = h('div', { class: 'kit-pe__option', 'data-value': option.value }, header);
+      var saved = !NEW_METHODS[option.value];
+      var node = h('div', { class: 'kit-pe__option' + (saved ? ' kit-pe__option--saved' : ''), 'data-value': option.value }, header);
       self._optionNodes[option.value] = { node: node, radio: radio };
       group.appendChild(node);
     });
@@ -607,7 +958,7 @@ var KitStripeStandin = (function () {
     this._select(this._selected, false);
   };
 
-  /** Select an option: check its radio, open its body, and tell listeners with `change`. */
+  /** Select an option: check its radio, open its form, and tell listeners with `change`. */
   PaymentElement.prototype._select = function (value, emit) {
     this._selected = value;
     var nodes = this._optionNodes || {};
@@ -616,174 +967,36 @@ var KitStripeStandin = (function () {
       nodes[key].node.classList.toggle('is-selected', on);
       nodes[key].radio.checked = on;
     });
-    if (this._cardForm) {
-      this._cardForm.hidden = value !== 'new';
-      if (value === 'new') {
-        // Accordion: the form opens inside the "Card" row. Tabs: it sits below the tiles.
-        var host = this._layout() === 'accordion' ? nodes.new.node : this._panel;
-        host.appendChild(this._cardForm);
-      }
+    var forms = this._forms;
+    Object.keys(forms).forEach(function (type) { forms[type].node.hidden = type !== value; });
+    if (NEW_METHODS[value] && nodes[value]) {
+      var form = this._form(value);
+      form.node.hidden = false;
+      // Accordion: the form opens inside its row. Tabs: it sits below the tiles.
+      (this._layout() === 'accordion' ? nodes[value].node : this._panel).appendChild(form.node);
     }
     if (emit) this._emitChange();
   };
 
-  PaymentElement.prototype._buildCardForm = function () {
-    var self = this;
-    function field(key, label, attrs, extraClass) {
-      var id = uniqueId(key);
-      var errorId = id + '-error';
-      var input = h('input', Object.assign({
-        id: id, class: 'kit-pe__input', type: 'text', 'aria-invalid': 'false', 'aria-describedby': errorId,
-        oninput: function (event) { self._onInput(key, event); },
-        onblur: function () { self._touched[key] = true; self._refreshErrors(false); },
-      }, attrs));
-      var labelNode = h('label', { for: id }, label);
-      var error = h('div', { class: 'kit-pe__error', id: errorId, 'aria-live': 'polite' });
-      var control = h('div', { class: 'kit-pe__control' }, input);
-      var wrapper = h('div', { class: 'kit-pe__field' + (extraClass ? ' ' + extraClass : '') }, labelNode, control, error);
-      self._fields[key] = { input: input, error: error, label: labelNode, wrapper: wrapper, control: control };
-      return wrapper;
-    }
-
-    var number = field('number', 'Card number', {
-      inputmode: 'numeric', autocomplete: 'cc-number', placeholder: '1234 1234 1234 1234',
-      class: 'kit-pe__input kit-pe__input--number', maxlength: 23,
-    }, 'kit-pe__field--full');
-    this._brandIcons = h('span', { class: 'kit-pe__brands' });
-    this._fields.number.control.appendChild(this._brandIcons);
-    this._showBrand('unknown');
-
-    var expiry = field('expiry', 'Expiration date', {
-      inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM / YY', maxlength: 7,
-    });
-    var cvc = field('cvc', 'Security code', {
-      inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: 'CVC', maxlength: 4,
-    });
-
-    var countryId = uniqueId('country');
-    var select = h('select', {
-      id: countryId, class: 'kit-pe__input', autocomplete: 'country',
-      onchange: function () { self._updatePostalField(); self._refreshErrors(false); self._emitChange(); },
-    });
-    COUNTRIES.forEach(function (c) { select.appendChild(h('option', { value: c[0] }, c[1])); });
-    select.value = 'US';
-    var country = h('div', { class: 'kit-pe__field' },
-      h('label', { for: countryId }, 'Country'), h('div', { class: 'kit-pe__control' }, select));
-    this._fields.country = { input: select };
-
-    var postal = field('postal', 'ZIP', { autocomplete: 'postal-code', placeholder: '12345', maxlength: 10 });
-
-    var children = [number, expiry, cvc, country, postal];
-    if (this._features().payment_method_save === 'enabled') {
-      this._saveBox = h('input', { type: 'checkbox', onchange: function () { self._emitChange(); } });
-      children.push(h('label', { class: 'kit-pe__save kit-pe__field--full' }, this._saveBox,
-        'Save payment details for future purchases'));
-    }
-    var grid = h('div', { class: 'kit-pe__grid' });
-    grid.replaceChildren.apply(grid, children);
-    var form = h('div', { class: 'kit-pe__body', role: 'group', 'aria-label': 'Card details' }, grid);
-    this._updatePostalField();
-    return form;
-  };
-
-  PaymentElement.prototype._showBrand = function (brand) {
-    var shown = brand === 'unknown' ? ['visa', 'mastercard', 'amex', 'discover'] : [ICONS[brand] ? brand : 'card'];
-    this._brandIcons.replaceChildren.apply(this._brandIcons, shown.map(function (b) { return svg(ICONS[b]); }));
-  };
-
-  PaymentElement.prototype._updatePostalField = function () {
-    var rule = POSTAL[this._fields.country.input.value];
-    var postal = this._fields.postal;
-    postal.wrapper.hidden = !rule;
-    if (rule) {
-      postal.label.textContent = rule.label;
-      postal.input.placeholder = rule.placeholder;
-    }
-  };
-
-  /** Format what the customer types, the way Stripe's card fields do. */
-  PaymentElement.prototype._onInput = function (key, event) {
-    var input = this._fields[key].input;
-    var deleting = event && event.inputType && event.inputType.indexOf('delete') === 0;
-    if (key === 'number') {
-      var digits = input.value.replace(/\D/g, '');
-      var brand = brandOf(digits);
-      digits = digits.slice(0, brand.length);
-      input.value = formatCardNumber(digits);
-      this._showBrand(digits ? brand.brand : 'unknown');
-      // A complete but wrong number shows its error straight away, like Stripe.
-      if (digits.length >= brand.length) this._touched.number = true;
-    } else if (key === 'expiry') {
-      input.value = formatExpiry(input.value, deleting);
-      if (input.value.replace(/\D/g, '').length === 4) this._touched.expiry = true;
-    } else if (key === 'cvc') {
-      input.value = input.value.replace(/\D/g, '').slice(0, this._brand().cvc);
-    }
-    this._refreshErrors(false);
-    this._emitChange();
-  };
-
-  PaymentElement.prototype._brand = function () {
-    return brandOf(this._fields.number.input.value.replace(/\D/g, ''));
-  };
-
-  /** Check every card field. Returns {key: {code, message}} for fields with a problem. */
-  PaymentElement.prototype._cardProblems = function () {
-    var now = this._group._stripe._now();
-    var brand = this._brand();
-    var country = this._fields.country.input.value;
-    var problems = {};
-    var self = this;
-    ['number', 'expiry', 'cvc', 'postal'].forEach(function (key) {
-      var problem = CHECKS[key](self._fields[key].input.value, now, brand, country);
-      if (problem) problems[key] = problem;
-    });
-    return problems;
-  };
-
-  /** Show the messages of touched fields (of every field once the customer tried to pay). */
-  PaymentElement.prototype._refreshErrors = function (all) {
-    if (!this._fields.number) return {};
-    if (all) this._submitted = true;
-    var problems = this._cardProblems();
-    var self = this;
-    ['number', 'expiry', 'cvc', 'postal'].forEach(function (key) {
-      var field = self._fields[key];
-      // Like Stripe: a field shows its message once the customer has typed in it and left it
-      // (or typed a complete but wrong value); after a submit every field shows its message.
-      var show = Boolean(problems[key] &&
-        (self._submitted || (self._touched[key] && field.input.value !== '')));
-      field.error.textContent = show ? problems[key].message : '';
-      field.input.setAttribute('aria-invalid', show ? 'true' : 'false');
-    });
-    return problems;
-  };
-
-  PaymentElement.prototype._cardEmpty = function () {
-    var self = this;
-    return ['number', 'expiry', 'cvc', 'postal'].every(function (key) { return self._fields[key].input.value === ''; });
-  };
-
   /** The `change` payload, as documented for the Payment Element. */
   PaymentElement.prototype._value = function () {
-    if (this._selected === null) {
+    var selected = this._selected;
+    if (selected === null) {
       return { elementType: 'payment', empty: true, complete: false, collapsed: true, value: { type: null } };
     }
-    if (this._selected !== 'new') {
-      var pm = this._savedMethods().filter(function (p) { return p.id === this._selected; }, this)[0];
+    if (!NEW_METHODS[selected]) {
+      var pm = this._savedMethods().filter(function (p) { return p.id === selected; })[0];
       return {
         elementType: 'payment', empty: false, complete: true, collapsed: false,
         value: { type: pm.type, payment_method: { id: pm.id, type: pm.type, billing_details: pm.billing_details || {} } },
       };
     }
+    var form = this._form(selected);
     var payload = {
-      elementType: 'payment',
-      empty: this._cardEmpty(),
-      complete: Object.keys(this._cardProblems()).length === 0,
-      collapsed: false,
-      value: { type: 'card' },
+      elementType: 'payment', empty: form.empty(), complete: form.complete(), collapsed: false,
+      value: { type: selected },
     };
-    if (this._saveBox) payload.value.savePaymentMethod = this._saveBox.checked;
+    if (form.saveBox) payload.value.savePaymentMethod = form.saveBox.checked;
     return payload;
   };
 
@@ -801,39 +1014,22 @@ var KitStripeStandin = (function () {
     if (event.key === 'Escape') this._emit('escape', { elementType: 'payment' });
   };
 
-  /** What elements.submit() checks: a choice is made and, for a new card, every field is valid.
-   *  Returns null or Stripe's validation_error. */
+  /** What elements.submit() checks: a choice is made and, for a new method, every field is
+   *  valid. Returns null or Stripe's validation_error. */
   PaymentElement.prototype._validate = function () {
     if (this._loadError) return this._loadError;
     if (this._selected === null) {
       return { type: 'validation_error', code: 'incomplete', message: 'Please select a payment method.' };
     }
-    if (this._selected !== 'new') return null;
-    Object.keys(this._fields).forEach(function (key) { this._touched[key] = true; }, this);
-    var problems = this._refreshErrors(true);
-    var first = ['number', 'expiry', 'cvc', 'postal'].filter(function (key) { return problems[key]; })[0];
-    if (!first) return null;
-    this._fields[first].input.focus();
-    return { type: 'validation_error', code: problems[first].code, message: problems[first].message };
+    if (!NEW_METHODS[this._selected]) return null;
+    return this._form(this._selected).validate();
   };
 
-  /** What confirmPayment needs: a saved PaymentMethod id, or the new card's details. */
+  /** What confirmPayment needs: a saved PaymentMethod id, or what to create. */
   PaymentElement.prototype._paymentMethodChoice = function () {
-    if (this._selected !== 'new') return { paymentMethod: this._selected };
-    var expiry = this._fields.expiry.input.value.replace(/\D/g, '');
-    var country = this._fields.country.input.value;
-    var address = { country: country };
-    if (POSTAL[country]) address.postal_code = this._fields.postal.input.value.trim();
-    return {
-      card: {
-        number: this._fields.number.input.value.replace(/\D/g, ''),
-        exp_month: String(Number(expiry.slice(0, 2))),
-        exp_year: String(2000 + Number(expiry.slice(2, 4))),
-        cvc: this._fields.cvc.input.value,
-      },
-      billing_details: { address: address },
-      save: Boolean(this._saveBox && this._saveBox.checked),
-    };
+    if (!NEW_METHODS[this._selected]) return { paymentMethod: this._selected };
+    var form = this._form(this._selected);
+    return { create: form.params(), save: Boolean(form.saveBox && form.saveBox.checked) };
   };
 
   PaymentElement.prototype._setBusy = function (busy) {
@@ -1023,12 +1219,16 @@ var KitStripeStandin = (function () {
     return result.error ? { error: result.error } : { paymentIntent: result.data };
   };
 
-  /** Create the PaymentMethod for a new card: POST /v1/payment_methods. */
-  StripeInstance.prototype._createCardPaymentMethod = function (choice, paymentMethodData) {
+  /** Create the PaymentMethod for what the customer typed: POST /v1/payment_methods.
+   *  Billing details you pass in payment_method_data complete what the element collected. */
+  StripeInstance.prototype._createPaymentMethod = function (choice, paymentMethodData) {
     paymentMethodData = paymentMethodData || {};
-    var billing = Object.assign({}, paymentMethodData.billing_details || {});
-    billing.address = Object.assign({}, choice.billing_details.address, billing.address || {});
-    var params = { type: 'card', card: choice.card, billing_details: billing };
+    var params = Object.assign({}, choice.create);
+    var billing = Object.assign({}, paymentMethodData.billing_details || {}, params.billing_details);
+    billing.address = Object.assign({}, (paymentMethodData.billing_details || {}).address || {},
+      (params.billing_details || {}).address || {});
+    if (!Object.keys(billing.address).length) delete billing.address;
+    params.billing_details = billing;
     var allowRedisplay = choice.save ? 'always' : paymentMethodData.allow_redisplay;
     if (allowRedisplay) params.allow_redisplay = allowRedisplay;
     if (paymentMethodData.metadata) params.metadata = paymentMethodData.metadata;
@@ -1046,7 +1246,7 @@ var KitStripeStandin = (function () {
     if (choice.paymentMethod) {
       return { error: { type: 'invalid_request_error', message: 'A saved payment method is selected; it already has an id: ' + choice.paymentMethod + '.' } };
     }
-    var created = await this._createCardPaymentMethod(choice, options.params);
+    var created = await this._createPaymentMethod(choice, options.params);
     return created.error ? { error: created.error } : { paymentMethod: created.data };
   };
 
@@ -1090,22 +1290,30 @@ var KitStripeStandin = (function () {
       var choice = payment._paymentMethodChoice();
       var paymentMethodId = choice.paymentMethod;
       if (!paymentMethodId) {
-        var created = await this._createCardPaymentMethod(choice, confirmParams.payment_method_data);
+        var created = await this._createPaymentMethod(choice, confirmParams.payment_method_data);
         if (created.error) return { error: created.error };
         paymentMethodId = created.data.id;
       }
-      var params = { client_secret: clientSecret, payment_method: paymentMethodId };
+      // use_stripe_sdk: like Stripe.js, say that this page can run 3-D Secure itself.
+      var params = { client_secret: clientSecret, payment_method: paymentMethodId, use_stripe_sdk: true };
       if (confirmParams.return_url) params.return_url = confirmParams.return_url;
       if (confirmParams.receipt_email) params.receipt_email = confirmParams.receipt_email;
       if (confirmParams.shipping) params.shipping = confirmParams.shipping;
       if (choice.save) params.setup_future_usage = payment._features().payment_method_save_usage || 'off_session';
+      // Stripe.js also sends mandate_data (customer_acceptance online, infer_from_client) for
+      // bank debits; the emulator does not take `infer_from_client` yet, so it is left out.
       var confirmed = await this._api('POST', '/v1/payment_intents/' + intentId + '/confirm', params);
       if (confirmed.error) return { error: confirmed.error };
       var paymentIntent = confirmed.data;
 
-      var next = paymentIntent.next_action;
-      if (paymentIntent.status === 'requires_action' && next && next.type === 'redirect_to_url') {
-        this._navigate(next.redirect_to_url.url); // a bank or 3-D Secure page; it comes back to return_url
+      var next = paymentIntent.status === 'requires_action' ? paymentIntent.next_action : null;
+      if (next && isTestAuthentication(next)) {
+        // 3-D Secure: Stripe.js shows the bank's challenge in a modal over your page.
+        var authenticated = await this._authenticate(paymentIntent, clientSecret);
+        if (authenticated.error) return { error: authenticated.error };
+        paymentIntent = authenticated.paymentIntent;
+      } else if (next && next.type === 'redirect_to_url') {
+        this._navigate(next.redirect_to_url.url); // a bank's page; it comes back to return_url
         return new Promise(function () {});
       }
       if (redirect === 'if_required') return { paymentIntent: paymentIntent };
@@ -1115,6 +1323,67 @@ var KitStripeStandin = (function () {
       payment._setBusy(false);
     }
   };
+
+  /** The emulator's 3-D Secure test challenge (Stripe test mode shows a similar page). */
+  function isTestAuthentication(next) {
+    if (next.type === 'use_stripe_sdk') return true;
+    return next.type === 'redirect_to_url' && /\/kit\/3ds\/[A-Za-z0-9_]+$/.test(next.redirect_to_url.url);
+  }
+
+  /**
+   * Show the 3-D Secure test modal; the customer completes or fails the authentication, the
+   * emulator records it, and the PaymentIntent comes back succeeded (or not). Resolves
+   * {paymentIntent} or {error} (authentication failed, or the card declined afterwards).
+   */
+  StripeInstance.prototype._authenticate = async function (paymentIntent, clientSecret) {
+    var outcome = await showChallenge(paymentIntent);
+    var result = await this._api('POST', '/v1/test_helpers/kit/payment_intents/' + paymentIntent.id + '/authenticate',
+      { client_secret: clientSecret, outcome: outcome });
+    if (result.error) return { error: result.error };
+    var after = result.data;
+    if (after.status === 'requires_payment_method' && after.last_payment_error) {
+      return { error: Object.assign({}, after.last_payment_error, { payment_intent: after }) };
+    }
+    return { paymentIntent: after };
+  };
+
+  function showChallenge(paymentIntent) {
+    injectStyles();
+    return new Promise(function (resolve) {
+      var previous = document.activeElement;
+      var titleId = uniqueId('challenge-title');
+      function finish(outcome) {
+        overlay.remove();
+        if (previous && previous.focus) previous.focus();
+        resolve(outcome);
+      }
+      var complete = h('button', { type: 'button', class: 'kit-pe-challenge__complete', onclick: function () { finish('complete'); } },
+        'Complete authentication');
+      var fail = h('button', { type: 'button', class: 'kit-pe-challenge__fail', onclick: function () { finish('fail'); } },
+        'Fail authentication');
+      var amount = paymentIntent.amount !== undefined
+        ? (paymentIntent.amount / 100).toFixed(2) + ' ' + String(paymentIntent.currency || '').toUpperCase()
+        : '';
+      var dialog = h('div', { class: 'kit-pe-challenge', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
+        h('h2', { id: titleId }, '3D Secure 2 test authentication'),
+        h('p', null, 'This is a test payment' + (amount ? ' of ' + amount : '') +
+          '. Your bank would now ask you to confirm it is you. Choose what happens.'),
+        h('div', { class: 'kit-pe-challenge__buttons' }, complete, fail),
+        h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for the 3D Secure test page.'));
+      var overlay = h('div', {
+        class: 'kit-pe-challenge__overlay',
+        onkeydown: function (event) {
+          if (event.key === 'Escape') finish('fail'); // closing the challenge fails it, as on Stripe
+          if (event.key === 'Tab') { // keep focus inside the dialog
+            event.preventDefault();
+            (document.activeElement === complete ? fail : complete).focus();
+          }
+        },
+      }, dialog);
+      document.body.appendChild(overlay);
+      complete.focus();
+    });
+  }
 
   StripeInstance.prototype._navigate = function (url) {
     if (this._host.navigate) this._host.navigate(url);
@@ -1135,7 +1404,10 @@ var KitStripeStandin = (function () {
     httpTransport: httpTransport,
     version: VERSION,
     // Exposed for tests and for the curious learner.
-    _internals: { luhnValid: luhnValid, brandOf: brandOf, formEncode: formEncode, returnUrlFor: returnUrlFor, CHECKS: CHECKS },
+    _internals: {
+      luhnValid: luhnValid, routingValid: routingValid, ibanValid: ibanValid, brandOf: brandOf,
+      formEncode: formEncode, returnUrlFor: returnUrlFor, CHECKS: CHECKS,
+    },
   };
 })();
 

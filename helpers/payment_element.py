@@ -39,6 +39,8 @@ _ALLOWED = (
     ("POST", re.compile(r"/v1/payment_methods")),
     ("GET", re.compile(r"/v1/payment_intents/pi_[A-Za-z0-9]+")),
     ("POST", re.compile(r"/v1/payment_intents/pi_[A-Za-z0-9]+/confirm")),
+    # The emulator's 3-D Secure test page ("Complete" / "Fail"), which Stripe.js would show.
+    ("POST", re.compile(r"/v1/test_helpers/kit/payment_intents/pi_[A-Za-z0-9]+/authenticate")),
 )
 
 
@@ -173,8 +175,9 @@ class PaymentElement(anywidget.AnyWidget):
             return _stripe_error(
                 404, f"Unrecognized request URL ({method}: {path}). The Payment Element widget"
                 " only forwards the requests Stripe.js makes: GET /v1/elements/sessions,"
-                " POST /v1/payment_methods, GET /v1/payment_intents/{id} and"
-                " POST /v1/payment_intents/{id}/confirm.")
+                " POST /v1/payment_methods, GET /v1/payment_intents/{id},"
+                " POST /v1/payment_intents/{id}/confirm and the 3-D Secure test page's"
+                " POST /v1/test_helpers/kit/payment_intents/{id}/authenticate.")
         if not isinstance(params, dict):
             return _stripe_error(400, "Request parameters should be an object.")
         from .emulator import get_emulator

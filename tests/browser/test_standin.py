@@ -52,18 +52,39 @@ window.fakeTransport = async (method, path, params) => {
   if (method === 'GET' && path === '/v1/payment_intents/' + fake.pi.id) return {status: 200, body: fake.pi};
   if (method === 'POST' && path === '/v1/payment_methods') {
     const id = 'pm_new_' + (Object.keys(fake.cards).length + 1);
-    fake.cards[id] = params.card.number;
+    fake.cards[id] = params.card ? params.card.number : params.type;
+    if (params.type !== 'card') {
+      return {status: 200, body: {id, object: 'payment_method', type: params.type,
+        billing_details: params.billing_details}};
+    }
     return {status: 200, body: {id, object: 'payment_method', type: 'card',
       card: {brand: 'visa', last4: params.card.number.slice(-4)}, billing_details: params.billing_details}};
   }
   if (method === 'POST' && path === '/v1/payment_intents/' + fake.pi.id + '/confirm') {
+    if (fake.cards[params.payment_method] === '4000002760003184') {
+      fake.pi = Object.assign({}, fake.pi, {status: 'requires_action', payment_method: params.payment_method,
+        next_action: {type: 'use_stripe_sdk', use_stripe_sdk: {type: 'three_d_secure_redirect'}}});
+      return {status: 200, body: fake.pi};
+    }
     if (fake.cards[params.payment_method] === '4000000000000002') {
       fake.pi = Object.assign({}, fake.pi, {status: 'requires_payment_method'});
       return {status: 402, body: {error: {type: 'card_error', code: 'card_declined',
         decline_code: 'generic_decline', message: 'Your card was declined.', payment_intent: fake.pi}}};
     }
-    fake.pi = Object.assign({}, fake.pi, {status: fake.nextStatus || 'succeeded',
+    const bankDebit = ['us_bank_account', 'sepa_debit'].includes(fake.cards[params.payment_method]);
+    fake.pi = Object.assign({}, fake.pi, {status: bankDebit ? 'processing' : 'succeeded',
       payment_method: params.payment_method, next_action: fake.nextAction || null});
+    return {status: 200, body: fake.pi};
+  }
+  if (method === 'POST' && path === '/v1/test_helpers/kit/payment_intents/' + fake.pi.id + '/authenticate') {
+    if (params.outcome === 'complete') {
+      fake.pi = Object.assign({}, fake.pi, {status: 'succeeded', next_action: null});
+    } else {
+      fake.pi = Object.assign({}, fake.pi, {status: 'requires_payment_method', next_action: null,
+        payment_method: null, last_payment_error: {type: 'invalid_request_error',
+          code: 'payment_intent_authentication_failure',
+          message: 'The provided PaymentMethod has failed authentication.'}});
+    }
     return {status: 200, body: fake.pi};
   }
   return {status: 404, body: {error: {type: 'invalid_request_error', message: 'Unrecognized request URL'}}};
@@ -163,7 +184,7 @@ def test_pay_with_a_saved_card(page: Any) -> None:
         ("GET", "/v1/payment_intents/pi_3Test0000000000000000001")]
     confirm = page.evaluate("window.kitCalls[2].params")
     assert confirm == {"client_secret": PI_SECRET, "payment_method": "pm_mc",
-                       "return_url": "https://shop.example/done?order=123"}
+                       "use_stripe_sdk": True, "return_url": "https://shop.example/done?order=123"}
     assert events(page, "outcome") == [{"payment_intent_id": "pi_3Test0000000000000000001",
                                         "status": "succeeded", "error": None}]
     assert page.locator("#submit").is_disabled()
@@ -407,3 +428,125 @@ def test_form_encoding_matches_stripe(page: Any) -> None:
     assert encoded == "type=card&card%5Bnumber%5D=4242&card%5Bexp_month%5D=12&expand%5B0%5D=customer"
     assert page.evaluate("KitStripeStandin._internals.luhnValid('4242424242424242')")
     assert not page.evaluate("KitStripeStandin._internals.luhnValid('4242424242424241')")
+
+
+@pytest.mark.parametrize("choice,message,status", [
+    ("Complete authentication", "Success! Payment received.", "succeeded"),
+    ("Fail authentication", "Payment failed. Please try another payment method.",
+     "requires_payment_method"),
+])
+def test_three_d_secure_modal(page: Any, choice: str, message: str, status: str) -> None:
+    mount(page)
+    fill_card(page, "4000002760003184")
+    page.get_by_role("button", name="Pay $10.99").click()
+    dialog = page.get_by_role("dialog", name="3D Secure 2 test authentication")
+    dialog.wait_for()
+    assert dialog.get_by_role("button", name="Complete authentication").evaluate(
+        "n => n === document.activeElement"), "focus moves into the dialog"
+    dialog.get_by_role("button", name=choice).click()
+    page.get_by_text(message).wait_for()
+    assert dialog.count() == 0
+    authenticate = [c for c in page.evaluate("window.kitCalls") if c["path"].endswith("/authenticate")]
+    assert authenticate[0]["params"] == {"client_secret": PI_SECRET,
+                                         "outcome": choice.split()[0].lower()}
+    assert events(page, "outcome")[-1]["status"] == status
+    if status != "succeeded":
+        assert page.locator("#error-message").inner_text() == (
+            "The provided PaymentMethod has failed authentication.")
+        assert events(page, "outcome")[-1]["error"]["code"] == (
+            "payment_intent_authentication_failure")
+
+
+def test_three_d_secure_escape_fails_the_challenge(page: Any) -> None:
+    mount(page)
+    fill_card(page, "4000002760003184")
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_role("dialog").wait_for()
+    page.keyboard.press("Escape")
+    page.get_by_text("Payment failed. Please try another payment method.").wait_for()
+
+
+def offer_bank_debits(page: Any) -> None:
+    page.evaluate("window.kitFake.session.payment_method_types = "
+                  "['card', 'link', 'us_bank_account', 'sepa_debit']")
+
+
+def test_bank_debit_options_follow_the_intent(page: Any) -> None:
+    mount(page)
+    names = page.get_by_role("radio").evaluate_all(
+        "radios => radios.map(r => document.getElementById(r.getAttribute('aria-labelledby')).textContent)")
+    assert names == ["Visa •••• 4242", "Mastercard •••• 4444", "Card"], "only what the intent offers"
+    page.evaluate("window.checkout.destroy()")
+    offer_bank_debits(page)
+    mount(page)
+    names = page.get_by_role("radio").evaluate_all(
+        "radios => radios.map(r => document.getElementById(r.getAttribute('aria-labelledby')).textContent)")
+    assert names == ["Visa •••• 4242", "Mastercard •••• 4444", "Card", "US bank account",
+                     "SEPA Direct Debit"]
+
+
+def test_pay_by_us_bank_account(page: Any) -> None:
+    offer_bank_debits(page)
+    mount(page)
+    page.get_by_role("radio", name="US bank account").check()
+    form = page.get_by_role("group", name="US bank account details")
+    form.get_by_label("Full name").fill("Jenny Rosen")
+    form.get_by_label("Email").fill("jenny@example.com")
+    form.get_by_label("Routing number").fill("110000000")
+    form.get_by_label("Account number", exact=True).fill("000123456789")
+    form.get_by_label("Confirm account number").fill("000123456789")
+    assert events(page, "change")[-1]["type"] == "us_bank_account"
+    assert events(page, "change")[-1]["complete"] is True
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Payment processing. We'll update you when payment is received.").wait_for()
+    created = page.evaluate("window.kitCalls[2].params")
+    assert created == {"type": "us_bank_account",
+                       "us_bank_account": {"routing_number": "110000000",
+                                           "account_number": "000123456789",
+                                           "account_holder_type": "individual"},
+                       "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"}}
+    assert events(page, "outcome")[-1]["status"] == "processing"
+
+
+@pytest.mark.parametrize("method,field,value,message", [
+    ("US bank account", "Routing number", "110000001", "Your routing number is invalid."),
+    ("US bank account", "Routing number", "1100", "Your routing number is incomplete."),
+    ("US bank account", "Email", "jenny@", "Your email address is invalid."),
+    ("SEPA Direct Debit", "IBAN", "DE89370400440532013001", "Your IBAN is invalid."),
+    ("SEPA Direct Debit", "IBAN", "DE89 3704", "Your IBAN is incomplete."),
+])
+def test_bank_details_validation(page: Any, method: str, field: str, value: str,
+                                 message: str) -> None:
+    offer_bank_debits(page)
+    mount(page)
+    page.get_by_role("radio", name=method).check()
+    box = page.get_by_label(field, exact=True)
+    box.fill(value)
+    box.blur()
+    page.get_by_text(message).wait_for()
+
+
+def test_account_numbers_must_match(page: Any) -> None:
+    offer_bank_debits(page)
+    mount(page)
+    page.get_by_role("radio", name="US bank account").check()
+    page.get_by_label("Account number", exact=True).fill("000123456789")
+    page.get_by_label("Confirm account number").fill("000123456788")
+    page.get_by_label("Confirm account number").blur()
+    page.get_by_text("Your account numbers don't match.").wait_for()
+    result = page.evaluate("window.checkout.elements.submit()")
+    assert result["error"]["code"] == "incomplete_name", "the first problem, in form order"
+
+
+def test_sepa_iban_is_grouped_and_sent_compact(page: Any) -> None:
+    offer_bank_debits(page)
+    mount(page, layout="tabs")
+    page.get_by_role("radio", name="SEPA Direct Debit").check()
+    page.get_by_label("Full name").fill("Jenny Rosen")
+    page.get_by_label("Email").fill("jenny@example.com")
+    page.get_by_label("IBAN").fill("de89370400440532013000")
+    assert page.get_by_label("IBAN").input_value() == "DE89 3704 0044 0532 0130 00"
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Payment processing. We'll update you when payment is received.").wait_for()
+    created = page.evaluate("window.kitCalls[2].params")
+    assert created["sepa_debit"] == {"iban": "DE89370400440532013000"}

@@ -61,13 +61,13 @@ def client_for(server_url: str) -> stripe.StripeClient:
                                max_network_retries=0)
 
 
-def returning_customer(client: stripe.StripeClient) -> dict[str, Any]:
+def returning_customer(client: stripe.StripeClient, currency: str = "usd") -> dict[str, Any]:
     customer = client.v1.customers.create({"name": "Jenny Rosen"})
     for test_pm in ("pm_card_visa", "pm_card_mastercard"):
         pm = client.v1.payment_methods.attach(test_pm, {"customer": customer.id})
         client.v1.payment_methods.update(pm.id, {"allow_redisplay": "always"})
     intent = client.v1.payment_intents.create({
-        "amount": 1099, "currency": "usd", "customer": customer.id,
+        "amount": 1099, "currency": currency, "customer": customer.id,
         "automatic_payment_methods": {"enabled": True}})
     session = client.v1.customer_sessions.create({
         "customer": customer.id,
@@ -181,3 +181,36 @@ def test_served_decline_stays_on_the_page(offline_page: Any, emulator_server: An
     refreshed = client.v1.payment_intents.retrieve(intent.id)
     assert refreshed.status == "requires_payment_method"
     assert refreshed.last_payment_error.decline_code == "generic_decline"
+
+
+@pytest.mark.parametrize("currency,method", [("usd", "US bank account"),
+                                             ("eur", "SEPA Direct Debit")])
+def test_served_bank_debit_is_processing(offline_page: Any, emulator_server: Any, shop: Shop,
+                                         currency: str, method: str) -> None:
+    """A bank debit does not succeed at once: the return page says it is processing."""
+    page = offline_page
+    client = client_for(emulator_server.url)
+    objects = returning_customer(client, currency)
+    intent = objects["intent"]
+    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
+            "cuss": objects["session"].client_secret, "shop": shop.url}
+    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
+    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
+    page.goto(f"{shop.url}/checkout")
+    page.get_by_role("radio", name=method).check()
+    page.get_by_label("Full name").fill("Jenny Rosen")
+    page.get_by_label("Email").fill("jenny@example.com")
+    if currency == "usd":
+        page.get_by_label("Routing number").fill("110000000")
+        page.get_by_label("Account number", exact=True).fill("000123456789")
+        page.get_by_label("Confirm account number").fill("000123456789")
+    else:
+        page.get_by_label("IBAN").fill("DE89370400440532013000")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(f"{shop.url}/order/123/complete?**")
+    page.get_by_text("Payment processing. We'll update you when payment is received.").wait_for()
+    refreshed = client.v1.payment_intents.retrieve(intent.id, {"expand": ["payment_method"]})
+    assert refreshed.status == "processing"
+    expected_type = "us_bank_account" if currency == "usd" else "sepa_debit"
+    assert refreshed.payment_method.type == expected_type
+    assert page.kit.outside == []

@@ -77,3 +77,23 @@ def test_declined_new_card(offline_page: Any, voila: Any, checkout_notebook: str
     assert intent["status"] == "requires_payment_method"
     assert intent["last_payment_error"]["decline_code"] == "generic_decline"
     assert page.kit.outside_but_voila_template == []
+
+
+def test_three_d_secure_card(offline_page: Any, voila: Any, checkout_notebook: str) -> None:
+    page = offline_page
+    server = voila()
+    widget = open_checkout(page, server, checkout_notebook)
+    widget.get_by_role("radio", name="Card", exact=True).check()
+    widget.get_by_label("Card number").fill("4000002760003184")
+    widget.get_by_label("Expiration date").fill("12 / 34")
+    widget.get_by_label("Security code").fill("123")
+    widget.get_by_label("ZIP").fill("94103")
+    widget.get_by_role("button", name="Pay $10.99").click()
+    dialog = page.get_by_role("dialog", name="3D Secure 2 test authentication")
+    dialog.wait_for()
+    page.screenshot(path=str(Path(server.log).with_name("voila-3ds.png")))
+    dialog.get_by_role("button", name="Complete authentication").click()
+    widget.get_by_text("Success! Payment received.").wait_for()
+    intent = payment_intent(server, widget.get_attribute("data-payment-intent"))
+    assert intent["status"] == "succeeded"
+    assert page.url.startswith(server.base), "the page never left the notebook"

@@ -94,6 +94,9 @@ class Deliveries:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread_lock = threading.Lock()
+        # attempts being sent right now, per thread of this process (see run_due)
+        self._inflight: dict[int, int] = {}
+        self._inflight_changed = threading.Condition()
 
     # queueing ---------------------------------------------------------------------------
     def queue(self, ctx: Context, event: dict[str, Any]) -> int:
@@ -105,16 +108,16 @@ class Deliveries:
         due = self.emulator.clock.now_float() + faults.hold_seconds
         copies = 2 if faults.duplicates else 1
         for endpoint in endpoints:
-            for copy in range(copies):
+            for _ in range(copies):
                 ctx.store.execute(
                     "INSERT INTO deliveries(account, event_id, endpoint_id, due_at)"
                     " VALUES (?,?,?,?)",
-                    (ctx.account, event["id"], endpoint["id"], due + copy * 0.001),
+                    (ctx.account, event["id"], endpoint["id"], due),
                 )
         return len(endpoints)
 
     # sending ----------------------------------------------------------------------------
-    def _claim(self) -> list[Any]:
+    def _claim(self, me: int) -> list[Any]:
         store = self.emulator.store
         now = self.emulator.clock.now_float()
         lease = now + delivery_timeout() + 30  # a crashed sender's claim expires
@@ -135,6 +138,7 @@ class Deliveries:
                 store.execute("UPDATE deliveries SET state='sending', due_at=? WHERE id=?",
                               (lease, row["id"]))
                 claimed.append(row)
+            self._track(me, len(claimed))  # before the claim is visible to other threads
         return self._order(claimed)
 
     def _order(self, rows: list[Any]) -> list[Any]:
@@ -147,18 +151,58 @@ class Deliveries:
         return [next(mixed_iter) if r["account"] in shuffled else r for r in rows]
 
     def run_due(self) -> int:
-        """Send every delivery that is due; returns how many attempts were made."""
+        """Send every delivery that is due; returns how many attempts were made.
+
+        If another thread of this process (the background one) is sending an attempt that
+        was due, this waits for it to finish, so that after `run_due()` (and so after every
+        API request or `advance_clock`) everything that was due has really been attempted.
+        """
         attempts = 0
+        me = threading.get_ident()
         try:
-            for row in self._claim():
-                self._attempt(row)
-                attempts += 1
+            rows = self._claim(me)
+            done = 0
+            try:
+                for row in rows:
+                    try:
+                        self._attempt(row)
+                        attempts += 1
+                    finally:
+                        done += 1
+                        self._track(me, -1)
+            finally:
+                self._track(me, -(len(rows) - done))
         except sqlite3.ProgrammingError:  # the database was closed under us (shutdown)
             return attempts
+        self._wait_for_others(me)
         if self.background and self._thread is None and self.next_due() is not None:
             self.start_background()
         self._wake.set()
         return attempts
+
+    def _track(self, thread: int, change: int) -> None:
+        if not change:
+            return
+        with self._inflight_changed:
+            count = self._inflight.get(thread, 0) + change
+            if count > 0:
+                self._inflight[thread] = count
+            else:
+                self._inflight.pop(thread, None)
+            self._inflight_changed.notify_all()
+
+    def _wait_for_others(self, me: int) -> None:
+        """Wait while other threads send attempts, unless this thread is itself mid-attempt
+        (a receiver calling the API): a thread with nothing in flight never blocks another."""
+        deadline = time.monotonic() + delivery_timeout() + 1
+        with self._inflight_changed:
+            if self._inflight.get(me):
+                return
+            while any(t != me for t in self._inflight):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._inflight_changed.wait(left)
 
     def _attempt(self, row: Any) -> None:
         store = self.emulator.store
@@ -260,14 +304,15 @@ class Deliveries:
                timeout: float = 120.0) -> int:
         """Deliver until nothing is pending (for one endpoint, or all); returns attempts made.
 
-        With `fast_forward` the emulator's clock jumps to each next retry instead of waiting
+        Timers count as pending too (a bank debit that will settle, and then emit events). With
+        `fast_forward` the emulator's clock jumps to each next retry or timer instead of waiting
         for it (what a lesson wants); without it, this waits in real time.
         """
         deadline = time.monotonic() + timeout
         attempts = 0
         while True:
             attempts += self._tick()
-            due = self.next_due(endpoint_id)
+            due = self._earliest(self.next_due(endpoint_id), self._next_timer())
             if time.monotonic() > deadline:
                 raise TimeoutError(f"Deliveries still pending after {timeout:.0f} s.")
             if self._sending(endpoint_id):  # another thread is mid-attempt: let it finish
@@ -282,6 +327,19 @@ class Deliveries:
                 self.emulator.clock.advance(wait + BATCH_WINDOW)
             else:
                 time.sleep(min(wait, 0.5))
+
+    @staticmethod
+    def _earliest(*times: float | None) -> float | None:
+        known = [t for t in times if t is not None]
+        return min(known) if known else None
+
+    def _next_timer(self) -> float | None:
+        """When the emulator's next timer fires (a bank debit settling, say), if it has any."""
+        try:
+            row = self.emulator.store.execute("SELECT MIN(due_at) FROM timers").fetchone()
+        except sqlite3.OperationalError:  # an emulator without timers
+            return None
+        return row[0]
 
     def _sending(self, endpoint_id: str | None) -> int:
         sql = "SELECT COUNT(*) FROM deliveries WHERE state='sending' AND due_at > ?"

@@ -1,0 +1,143 @@
+"""`trigger` (Python and CLI) and `listen --forward-to`, on the kit DB and on `serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stripe
+from test_webhooks_receiver import free_port, wait_for_port
+
+from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
+from helpers.emulator.triggers import SUPPORTED, trigger
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUS_AFTER = {"payment_intent.succeeded": "succeeded",
+                "payment_intent.payment_failed": "requires_payment_method",
+                "payment_intent.processing": "processing",
+                "payment_intent.requires_action": "requires_action",
+                "payment_intent.canceled": "canceled"}
+
+
+@pytest.mark.parametrize("name", SUPPORTED)
+def test_trigger_drives_real_objects(name: str, emulator: Emulator,
+                                     client: stripe.StripeClient) -> None:
+    event = trigger(name, emulator)
+    assert event.type == name
+    intent = client.v1.payment_intents.retrieve(event.data.object.id)
+    assert intent.status == event.data.object.status == STATUS_AFTER[name]
+    assert client.v1.customers.retrieve(intent.customer).name == "Trigger Customer"
+    assert event.request.id is not None  # it came from an API request, not from thin air
+    types = [e.type for e in client.v1.events.list({"limit": 100}).data]
+    assert "payment_intent.created" in types and "customer.created" in types
+
+
+def test_trigger_refuses_unknown_events(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="supported events"):
+        trigger("invoice.paid", emulator)
+
+
+def run_cli(*args: str, env: dict | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers.emulator", *args], cwd=ROOT,
+                          env=env or os.environ.copy(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_cli_trigger_on_the_kits_database(tmp_path: Path) -> None:
+    db = tmp_path / "kit.sqlite3"
+    done = run_cli("trigger", "payment_intent.payment_failed", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "Trigger succeeded! payment_intent.payment_failed [evt_" in done.stdout
+    emulator = Emulator(db, deterministic=False)
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    assert [e["type"] for e in emulator.store.list(account, "event")][0] == \
+        "payment_intent.payment_failed"
+    emulator.store.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port), "--db",
+         str(tmp_path / "served.sqlite3")], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path: Path) -> None:
+    receiver_port = free_port()
+    forward_to = f"http://127.0.0.1:{receiver_port}/webhook"
+    listen = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "listen", "--forward-to", forward_to,
+         "--api-base", server, "--events", "payment_intent.succeeded,payment_intent.canceled",
+         "--max-deliveries", "2", "--timeout", "45"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    receiver = None
+    try:
+        ready = listen.stdout.readline() + listen.stdout.readline()
+        secret = re.search(r"(whsec_\w+)", ready).group(1)
+        assert "Ready!" in ready and "(^C to quit)" in ready
+        receiver = subprocess.Popen(
+            [sys.executable, "-m", "helpers.receiver_app", "--port", str(receiver_port),
+             "--secret", secret, "--db", str(tmp_path / "orders.sqlite3")], cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        wait_for_port(receiver_port)
+        for name in ("payment_intent.succeeded", "payment_intent.canceled"):
+            done = run_cli("trigger", name, "--api-base", server)
+            assert done.returncode == 0, done.stderr
+            assert f"Trigger succeeded! {name}" in done.stdout
+        out, err = listen.communicate(timeout=60)
+        lines = [line for line in out.splitlines() if line.startswith("-->")]
+        assert len(lines) == 2, out + err
+        assert re.match(r"--> payment_intent\.succeeded \[evt_\w+\]  <-- \[200\] POST "
+                        + re.escape(forward_to), lines[0])
+        assert "payment_intent.canceled" in lines[1] and "[200]" in lines[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{receiver_port}/orders") as response:
+            shown = json.loads(response.read())
+        assert list(shown["orders"].values()) == ["paid"]
+        # listen removed its endpoint when it stopped
+        api = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": server})
+        assert api.v1.webhook_endpoints.list().data == []
+    finally:
+        if listen.poll() is None:
+            listen.kill()
+        if receiver is not None:
+            receiver.terminate()
+            receiver.wait(10)
+
+
+def test_listen_reports_a_failing_endpoint_and_its_retries(tmp_path: Path) -> None:
+    env = {**os.environ, "KIT_WEBHOOK_RETRY_SCHEDULE": "0.5,0.5"}
+    db = str(tmp_path / "kit.sqlite3")
+    port = free_port()  # nobody listens there
+    listen = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "listen", "--forward-to",
+         f"http://127.0.0.1:{port}/webhook", "--db", db, "--events",
+         "payment_intent.succeeded", "--max-deliveries", "3", "--timeout", "30"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        listen.stdout.readline()
+        listen.stdout.readline()
+        assert run_cli("trigger", "payment_intent.succeeded", "--db", db, env=env).returncode == 0
+        out, _ = listen.communicate(timeout=45)
+        lines = [line for line in out.splitlines() if line.startswith("-->")]
+        assert len(lines) == 3
+        assert all("[ERR]" in line for line in lines)
+        assert "(attempt 2)" in lines[1] and "(attempt 3)" in lines[2]
+    finally:
+        if listen.poll() is None:
+            listen.kill()

@@ -8,6 +8,7 @@ failure is a Stripe-shaped error body with Stripe's HTTP status.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import hashlib
 import json
 import os
@@ -51,12 +52,19 @@ class Response:
 class Clock:
     """Wall-clock time plus an offset that tests and lessons can move forward."""
 
+    REFRESH_SECONDS = 0.5  # how soon a move made by another process is seen here
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._offset = 0.0
+        self._read_at = float("-inf")
 
     @property
     def offset(self) -> float:
-        return float(self.store.meta("clock_offset", "0") or 0)
+        if time.monotonic() - self._read_at > self.REFRESH_SECONDS:
+            self._offset = float(self.store.meta("clock_offset", "0") or 0)
+            self._read_at = time.monotonic()
+        return self._offset
 
     def now_float(self) -> float:
         return time.time() + self.offset
@@ -65,7 +73,10 @@ class Clock:
         return int(self.now_float())
 
     def advance(self, seconds: float) -> int:
-        self.store.set_meta("clock_offset", str(self.offset + seconds))
+        with self.store.transaction():
+            current = float(self.store.meta("clock_offset", "0") or 0)
+            self.store.set_meta("clock_offset", str(current + seconds))
+        self._read_at = float("-inf")
         return self.now()
 
 
@@ -114,6 +125,7 @@ class Emulator:
         self.ids = IdFactory("kit" if deterministic else None)
         self.deliveries = Deliveries(self)
         self.public_url = public_url.rstrip("/")
+        self._request_numbers = itertools.count(1)  # request ids: per process is enough
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
 
@@ -125,7 +137,7 @@ class Emulator:
         busy = self._key_busy_here(method, api_key, headers)
         if busy is not None:  # answered before touching the store, which the other one holds
             return busy
-        request_id = "req_" + self.ids.token("req", self.store.next_value("", "req"), "")
+        request_id = "req_" + self.ids.token("req", next(self._request_numbers), "")
         try:
             timers.run_due(self)  # e.g. bank debits that settled since the last request
             response = self._handle(method, path.rstrip("/") or "/", params or {}, api_key,
@@ -138,8 +150,15 @@ class Emulator:
                 500, "An unexpected error occurred in the offline emulator (this is a bug in the"
                 " kit, not in your code).", type="api_error").body())
         response.headers["Request-Id"] = request_id
-        self.deliveries.run_due()
+        if self._deliveries_due():
+            self.deliveries.run_due()
         return response
+
+    def _deliveries_due(self) -> bool:
+        """A cheap read first: most requests queue no webhook delivery at all."""
+        return self.store.execute(
+            "SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ? LIMIT 1",
+            (self.clock.now_float(),)).fetchone() is not None
 
     def _handle(self, method: str, path: str, params: dict[str, Any], api_key: str | None,
                 headers: dict[str, str], request_id: str) -> Response:
@@ -208,15 +227,16 @@ class Emulator:
             self._in_flight.add((account, key))
         try:
             try:  # other processes sharing the database file
-                with self.store.transaction():
-                    self.store.execute(
-                        "DELETE FROM idempotency_in_flight WHERE started < ?",
-                        (time.time() - 60,))  # a crashed process's claim expires
-                    self.store.execute(
-                        "INSERT INTO idempotency_in_flight(account, key, started) VALUES (?,?,?)",
-                        (account, key, time.time()))
+                self.store.execute(
+                    "INSERT INTO idempotency_in_flight(account, key, started) VALUES (?,?,?)",
+                    (account, key, time.time()))
             except sqlite3.IntegrityError:
-                raise in_use from None
+                # a claim older than a minute belongs to a process that died: take it over
+                taken = self.store.execute(
+                    "UPDATE idempotency_in_flight SET started=? WHERE account=? AND key=?"
+                    " AND started < ?", (time.time(), account, key, time.time() - 60))
+                if taken.rowcount != 1:
+                    raise in_use from None
             try:
                 yield
             finally:

@@ -36,7 +36,7 @@ class IdFactory:
     def token(self, kind: str, counter: int, scope: str = "") -> str:
         length = LENGTHS.get(kind, DEFAULT_LENGTH)
         if self.seed is None:
-            return "".join(secrets.choice(ALPHABET) for _ in range(length))
+            return _encode(secrets.token_bytes(48), length)
         digest = hashlib.sha512(f"{self.seed}:{scope}:{kind}:{counter}".encode()).digest()
         return _encode(digest, length)
 

@@ -1,0 +1,192 @@
+"""Latency and memory of the kit's emulator against localstripe, measured side by side.
+
+The same loop (create customer, create PaymentIntent, confirm, retrieve) runs through
+stripe-python against (a) the emulator in-process, (b) the emulator over HTTP and (c)
+localstripe over HTTP, in one run, on this machine. Prints median and p99 latency per request,
+the ratios to localstripe, and each server's resident memory after the run.
+
+    .venv/bin/python benchmarks/emulator_vs_localstripe.py [--payments 300] [--memory-payments 10000]
+
+localstripe is installed into benchmarks/.venv-localstripe on first use (it needs aiohttp and
+must not share the kit's environment). Targets (issue 3): in-process >= 20x faster than
+localstripe, HTTP >= 2x faster, emulator server under 100 MB after 10,000 payments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import stripe
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, EmulatorHTTPClient  # noqa: E402
+
+PEER_VENV = ROOT / "benchmarks" / ".venv-localstripe"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (an error page is an answer)
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not start: {url}")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def ensure_localstripe() -> Path:
+    binary = PEER_VENV / "bin" / "localstripe"
+    if not binary.exists():
+        print("installing localstripe into", PEER_VENV.relative_to(ROOT), flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "-q", "localstripe"],
+                       check=True)
+    return binary
+
+
+def payment_loop(client: stripe.StripeClient, intent_params: dict, payments: int,
+                 timings: dict[str, list[float]]) -> None:
+    """One payment = 4 requests; each request's wall time is recorded under its name."""
+    def timed(name: str, call: Callable[[], object]) -> object:
+        started = time.perf_counter()
+        result = call()
+        timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        return result
+
+    for _ in range(payments):
+        customer = timed("create customer", lambda: client.v1.customers.create(
+            {"email": "bench@example.com"}))
+        intent = timed("create intent", lambda c=customer: client.v1.payment_intents.create(
+            {"amount": 1099, "currency": "usd", "customer": c.id,
+             "payment_method": "pm_card_visa", **intent_params}))
+        timed("confirm", lambda i=intent: client.v1.payment_intents.confirm(i.id))
+        timed("retrieve", lambda i=intent: client.v1.payment_intents.retrieve(i.id))
+
+
+def summarise(timings: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    every = [t for values in timings.values() for t in values]
+    out = {name: (statistics.median(v), percentile(v, 99)) for name, v in timings.items()}
+    out["all requests"] = (statistics.median(every), percentile(every, 99))
+    return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--payments", type=int, default=300,
+                        help="payments per backend for latency (4 requests each)")
+    parser.add_argument("--memory-payments", type=int, default=10_000,
+                        help="payments sent to each HTTP server before reading its memory")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        # Emulator intents: no redirect methods, so no return_url needed on server confirm.
+        ours = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+        theirs = {"payment_method_types": ["card"]}  # localstripe refuses automatic_payment_methods
+
+        emulator_port, peer_port = free_port(), free_port()
+        ours_server = subprocess.Popen(
+            [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(emulator_port),
+             "--db", str(workdir / "emulator.sqlite3")], cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(ours_server)
+        peer = subprocess.Popen([str(ensure_localstripe()), "--port", str(peer_port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(peer)
+        wait_until_up(f"http://127.0.0.1:{emulator_port}/health", ours_server)
+        wait_until_up(f"http://127.0.0.1:{peer_port}/v1/customers", peer)
+
+        def http_client(port: int) -> stripe.StripeClient:
+            return stripe.StripeClient(DEFAULT_SECRET_KEY, max_network_retries=0,
+                                       base_addresses={"api": f"http://127.0.0.1:{port}"})
+
+        in_process = stripe.StripeClient(
+            DEFAULT_SECRET_KEY, max_network_retries=0,
+            http_client=EmulatorHTTPClient(Emulator(workdir / "in-process.sqlite3")),
+            base_addresses={"api": "http://emulator.invalid"})
+        runs = {
+            "emulator in-process": (in_process, ours),
+            "emulator over HTTP": (http_client(emulator_port), ours),
+            "localstripe over HTTP": (http_client(peer_port), theirs),
+        }
+        results = {}
+        for name, (client, params) in runs.items():
+            payment_loop(client, params, 10, {})  # warm up
+            timings: dict[str, list[float]] = {}
+            payment_loop(client, params, args.payments, timings)
+            results[name] = summarise(timings)
+
+        print(f"\nLatency per request, {args.payments} payments x 4 requests each"
+              f" ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}):\n")
+        peer_median, peer_p99 = results["localstripe over HTTP"]["all requests"]
+        print(f"{'backend':<24}{'median ms':>11}{'p99 ms':>10}{'x faster (median)':>20}"
+              f"{'x faster (p99)':>16}")
+        for name, summary in results.items():
+            median, p99 = summary["all requests"]
+            print(f"{name:<24}{median:>11.3f}{p99:>10.3f}{peer_median / median:>20.1f}"
+                  f"{peer_p99 / p99:>16.1f}")
+        print("\nBy request (median ms):")
+        kinds = [k for k in results["localstripe over HTTP"] if k != "all requests"]
+        print(f"{'backend':<24}" + "".join(f"{k:>17}" for k in kinds))
+        for name, summary in results.items():
+            print(f"{name:<24}" + "".join(f"{summary[k][0]:>17.3f}" for k in kinds))
+
+        if args.memory_payments:
+            print(f"\nMemory after {args.memory_payments} payments per HTTP server:")
+            for name, port, process, params in (
+                    ("emulator over HTTP", emulator_port, ours_server, ours),
+                    ("localstripe over HTTP", peer_port, peer, theirs)):
+                before = rss_mb(process.pid)
+                started = time.perf_counter()
+                payment_loop(http_client(port), params, args.memory_payments, {})
+                seconds = time.perf_counter() - started
+                print(f"  {name:<24} RSS {before:7.1f} MB -> {rss_mb(process.pid):7.1f} MB"
+                      f"  ({args.memory_payments / seconds:,.0f} payments/s)")
+        return 0
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -111,6 +111,17 @@ function render({ model, el, experimental }) {
     if (gone) checkout.destroy();
   }
 
+  // Change `widget.appearance` or `widget.layout_type` in Python and the form follows, through
+  // the same Stripe.js calls a page would use: elements.update() and paymentElement.update().
+  const onAppearance = () => {
+    if (checkout) checkout.elements.update({ appearance: model.get('appearance') || {} });
+  };
+  const onLayout = () => {
+    if (checkout) checkout.paymentElement.update({ layout: model.get('layout_type') });
+  };
+  model.on('change:appearance', onAppearance);
+  model.on('change:layout_type', onLayout);
+
   start().catch((err) => {
     const text = err && err.name === 'TimeoutError'
       ? 'The Python kernel did not answer. Is the notebook still running?'
@@ -127,6 +138,8 @@ function render({ model, el, experimental }) {
 
   return () => {
     gone = true;
+    model.off('change:appearance', onAppearance);
+    model.off('change:layout_type', onLayout);
     if (checkout) checkout.destroy();
   };
 }

@@ -550,3 +550,41 @@ def test_sepa_iban_is_grouped_and_sent_compact(page: Any) -> None:
     page.get_by_text("Payment processing. We'll update you when payment is received.").wait_for()
     created = page.evaluate("window.kitCalls[2].params")
     assert created["sepa_debit"] == {"iban": "DE89370400440532013000"}
+
+
+def test_update_appearance_and_layout_after_mount(page: Any) -> None:
+    mount(page)
+    page.evaluate("window.checkout.elements.update({appearance: {theme: 'night',"
+                  " variables: {colorPrimary: '#ff0000'}}})")
+    root = page.locator(".kit-pe")
+    assert root.evaluate("n => n.style.getPropertyValue('--kit-pe-color-primary')") == "#ff0000"
+    assert "kit-theme-night" in root.get_attribute("class")
+    page.evaluate("window.checkout.paymentElement.update({layout: 'tabs'})")
+    assert "kit-pe--tabs" in page.locator(".kit-pe").get_attribute("class")
+    assert page.get_by_role("radio", name="Visa •••• 4242").is_checked(), "selection survives"
+
+
+def test_two_checkouts_on_one_page_stay_apart(page: Any) -> None:
+    page.evaluate("""() => { const shop = document.getElementById('shop');
+        for (const id of ['first', 'second']) {
+          const box = document.createElement('section'); box.id = id; shop.appendChild(box); } }""")
+    for target in ("first", "second"):
+        page.evaluate("""async (target) => {
+            await mountCheckout({Stripe: window.FakeStripe, publishableKey: 'pk_test_fake',
+              clientSecret: PI_SECRET, container: document.getElementById(target),
+              report: (kind, data) => window.kitEvents.push({kind, data, target})});
+        }""", target)
+    second = page.locator("#second")
+    second.get_by_role("radio", name="Card", exact=True).check()
+    second.get_by_label("Card number").fill("4242424242424242")
+    second.get_by_label("Expiration date").fill("12 / 34")
+    second.get_by_label("Security code").fill("123")
+    second.get_by_label("ZIP").fill("12345")
+    second.get_by_role("button", name="Pay $10.99").click()
+    second.get_by_text("Success! Payment received.").wait_for()
+    first = page.locator("#first")
+    assert first.locator("#message").inner_text() == ""
+    assert first.get_by_role("radio", name="Visa •••• 4242").is_checked()
+    assert first.get_by_label("Card number").count() == 0
+    outcomes = [e["target"] for e in page.evaluate("window.kitEvents") if e["kind"] == "outcome"]
+    assert outcomes == ["second"]

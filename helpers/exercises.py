@@ -98,3 +98,18 @@ def check(exercise: str, answer: Any) -> Verdict:
     if exercise not in EXERCISES:
         raise KeyError(f"No exercise called {exercise!r}; choose one of {sorted(EXERCISES)}.")
     return EXERCISES[exercise](answer)
+
+
+def _lost_answer(answer: Any) -> Verdict:
+    if answer == 2:
+        return Verdict(True, "Right: the first attempt reached you but its answer was lost, so"
+                       " Stripe sent it again. Deduplicating by event id makes that harmless.")
+    if answer == 1:
+        return Verdict(False, "Not quite: your handler did get the first attempt; only its"
+                       " answer was lost. What does Stripe do when it hears nothing back?")
+    return Verdict(False, "Not yet. Hint: turn the fault on, make one card payment with"
+                   " `pay('pm_card_visa')`, call `listener.settle()`, and count the deliveries"
+                   " of its payment_intent.succeeded in `listener.received`.")
+
+
+EXERCISES["04-lost-answer"] = _lost_answer

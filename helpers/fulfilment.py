@@ -131,9 +131,9 @@ class OrderBook:
             return "fulfilled"
         if status == "payment_failed":
             error = intent.get("last_payment_error") or {}
-            self._email(intent["id"], "retry", "Your payment did not go through"
-                        f" ({error.get('message') or 'declined'}). Please try again with another"
-                        " payment method.")
+            reason = (error.get("message") or "it was declined").rstrip(".")
+            self._email(intent["id"], "retry", f"Your payment did not go through: {reason}."
+                        " Please try again, or use another payment method.")
             return "customer invited to retry"
         self._email(intent["id"], "pending", "We received your order. Your payment is"
                     " processing; we will e-mail you when it has cleared.")

@@ -16,7 +16,7 @@ from typing import Any
 EVENT_COLOURS = {"succeeded": "#1a7f37", "processing": "#9a6700", "payment_failed": "#cf222e",
                  "requires_action": "#8250df", "canceled": "#57606a"}
 OK, FAILED = "#1a7f37", "#cf222e"
-STEP, LEFT, TOP = 150, 40, 70
+STEP, LEFT, TOP = 150, 40, 95
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ class Timeline:
         number = {s.event_id: i for i, s in enumerate(self.events, 1)}
         for s in self.attempts:
             status = s.status if s.status is not None else "no answer"
-            lines.append(f"  event {number[s.event_id]} attempt {s.attempt}: {status}"
-                         f" {'delivered' if s.ok else 'failed, will be retried or given up'}")
+            lines.append(f"  event {number[s.event_id]} ({_short(s.type)}) attempt"
+                         f" {s.attempt}: {status}, {'delivered' if s.ok else 'failed'}")
         if not self.attempts:
             lines.append("  (none yet)")
         return "\n".join(lines)
@@ -69,7 +69,7 @@ class Timeline:
     def svg(self) -> str:
         count = max(len(self.events), len(self.attempts), 1)
         width = LEFT * 2 + STEP * count
-        height = 250
+        height = 275
         out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'"
                f" viewBox='0 0 {width} {height}' font-family='sans-serif' font-size='12'>",
                "<defs><marker id='kit-arrow' markerWidth='8' markerHeight='8' refX='7' refY='4'"
@@ -78,7 +78,7 @@ class Timeline:
             out.append(f"<text x='{LEFT}' y='20' font-weight='bold'>"
                        f"{html.escape(self.title)}</text>")
         top, bottom = TOP, TOP + 120
-        out.append(f"<text x='{LEFT}' y='{top - 30}' fill='#57606a'>Stripe: events, in the"
+        out.append(f"<text x='{LEFT}' y='{top - 55}' fill='#57606a'>Stripe: events, in the"
                    " order they happened</text>")
         out.append(f"<text x='{LEFT}' y='{bottom + 45}' fill='#57606a'>your endpoint:"
                    " delivery attempts, in the order they were sent</text>")
@@ -91,6 +91,9 @@ class Timeline:
             x = LEFT + STEP * i + STEP // 2
             x_of_event.setdefault(step.event_id, x)
             out.append(f"<circle cx='{x}' cy='{top}' r='9' fill='{_colour(step.type)}'/>")
+            kind = step.type.split(".", 1)[0]
+            out.append(f"<text x='{x}' y='{top - 28}' text-anchor='middle' fill='#57606a'"
+                       f" font-size='10'>{html.escape(kind)}</text>")
             out.append(f"<text x='{x}' y='{top - 14}' text-anchor='middle'>"
                        f"{html.escape(_short(step.type))}</text>")
             out.append(f"<text x='{x}' y='{top + 24}' text-anchor='middle' fill='#57606a'"

@@ -178,3 +178,33 @@ def test_wrong_enum_values_are_refused(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError, match="capture_method: must be one of"):
         client.v1.payment_intents.create({"amount": 1099, "currency": "usd",
                                           "capture_method": "later"})
+
+
+def test_stripe_js_client_only_params_are_accepted_with_the_publishable_key(
+        client: stripe.StripeClient, browser: stripe.StripeClient) -> None:
+    intent = client.v1.payment_intents.create({"amount": 2000, "currency": "usd"})
+    method = browser.v1.payment_methods.create({
+        "type": "us_bank_account", "billing_details": {"name": "Jenny Rosen"},
+        "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789"}})
+    confirmed = browser.v1.payment_intents.confirm(intent.id, {
+        "client_secret": intent.client_secret, "payment_method": method.id,
+        "return_url": RETURN_URL, "mandate_data": {"customer_acceptance": {
+            "type": "online", "online": {"infer_from_client": True}}}})
+    assert confirmed.status == "processing"
+    with pytest.raises(stripe.InvalidRequestError) as refused:  # not for a secret key
+        client.v1.payment_intents.confirm(intent.id, {"mandate_data": {"customer_acceptance": {
+            "type": "online", "online": {"infer_from_client": True}}}})
+    assert refused.value.error.param == \
+        "mandate_data[customer_acceptance][online][infer_from_client]"
+
+
+def test_use_stripe_sdk_keeps_the_challenge_in_the_page(client: stripe.StripeClient,
+                                                        browser: stripe.StripeClient) -> None:
+    intent = client.v1.payment_intents.create({"amount": 1099, "currency": "usd"})
+    challenged = browser.v1.payment_intents.confirm(intent.id, {
+        "client_secret": intent.client_secret, "return_url": RETURN_URL,
+        "payment_method": browser.v1.payment_methods.create({"type": "card", "card": {
+            "number": "4000002760003184", "exp_month": 12, "exp_year": 2040,
+            "cvc": "123"}}).id, "use_stripe_sdk": True})
+    assert challenged.status == "requires_action"
+    assert challenged.next_action.type == "use_stripe_sdk"

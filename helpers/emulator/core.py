@@ -95,6 +95,33 @@ def account_for_key(api_key: str | None) -> tuple[str, str]:
     raise StripeError(401, f"Invalid API Key provided: {masked}")
 
 
+# Parameters Stripe.js sends with a publishable key that the server-side spec does not list.
+CLIENT_ONLY_PARAMS = (
+    ("client_secret",),
+    ("mandate_data", "customer_acceptance", "online", "infer_from_client"),
+    ("expected_payment_method_type",),
+)
+
+
+def take_client_only(params: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """Remove (and return) the client-only params, so the rest is validated against the spec."""
+    taken = []
+    for path in CLIENT_ONLY_PARAMS:
+        node: Any = params
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            taken.append((path, node.pop(path[-1])))
+    return taken
+
+
+def put_path(params: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = params
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+
+
 def _expand(ctx: Context, obj: Any, path: list[str]) -> Any:
     if not path or not isinstance(obj, dict):
         return obj
@@ -177,11 +204,10 @@ class Emulator:
             raise StripeError(401, PUBLISHABLE_KEY_REFUSED)
         checked = dict(params)
         if route.params_type:
-            if key_kind == "publishable":
-                checked.pop("client_secret", None)
+            client_only = take_client_only(checked) if key_kind == "publishable" else []
             checked = validate(route.params_type, checked)
-            if key_kind == "publishable" and "client_secret" in params:
-                checked["client_secret"] = params["client_secret"]
+            for path_parts, value in client_only:
+                put_path(checked, path_parts, value)
         key = headers.get("idempotency-key") if method == "POST" else None
         if not key:
             return self._run(route, path_args, checked, params, method, path, account, key_kind,

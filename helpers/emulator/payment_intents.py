@@ -296,7 +296,9 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
     ):
         if off_session or params.get("error_on_requires_action"):
             return _fail(ctx, pi, pm, "authentication_required", "authentication_required")
-        return _require_action(ctx, pi, params.get("return_url"))
+        # Stripe.js asks for `use_stripe_sdk`: it then runs the challenge itself, in the page.
+        return _require_action(ctx, pi, None if params.get("use_stripe_sdk")
+                               else params.get("return_url"))
     if card is not None and card.charge == "decline":
         return _fail(ctx, pi, pm, card.code or "card_declined", card.decline_code)
     return _succeed(ctx, pi, pm)

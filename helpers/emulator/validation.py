@@ -22,7 +22,9 @@ from .errors import StripeError
 
 # Keys of stripe-python's per-request options: they are never API parameters.
 REQUEST_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
-_UNION_TAG = re.compile(r"[\[\]'\-]|^(int|str|bool|float|none|list|dict|typed-dict)$")
+# pydantic names union members in error locations ("int", "literal['']", a TypedDict's class
+# name…); those are not parameter names.
+_UNION_TAG = re.compile(r"[\[\]'\-]|^(int|str|bool|float|none|list|dict|typed-dict)$|^[A-Z]")
 _PREFERENCE = ["extra_forbidden", "missing", "int_parsing", "int_from_float", "bool_parsing"]
 
 

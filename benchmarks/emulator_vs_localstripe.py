@@ -5,7 +5,7 @@ stripe-python against (a) the emulator in-process, (b) the emulator over HTTP an
 localstripe over HTTP, in one run, on this machine. Prints median and p99 latency per request,
 the ratios to localstripe, and each server's resident memory after the run.
 
-    .venv/bin/python benchmarks/emulator_vs_localstripe.py [--payments 300] [--memory-payments 10000]
+    .venv/bin/python benchmarks/emulator_vs_localstripe.py [--payments N] [--memory-payments N]
 
 localstripe is installed into benchmarks/.venv-localstripe on first use (it needs aiohttp and
 must not share the kit's environment). Targets (issue 3): in-process >= 20x faster than

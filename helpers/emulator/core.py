@@ -8,8 +8,8 @@ failure is a Stripe-shaped error body with Stripe's HTTP status.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import hashlib
+import itertools
 import json
 import os
 import sqlite3

@@ -27,9 +27,12 @@ __all__ = [
 ]
 
 
-def start() -> Backend:
-    """Configure the backend for this notebook and say which one is active."""
-    backend = configure()
+def start(account: str | None = None) -> Backend:
+    """Configure the backend for this notebook and say which one is active.
+
+    `account` gives this notebook its own emulator account (a workshop participant's sandbox).
+    """
+    backend = configure(account=account)
     print(backend.describe())
     return backend
 

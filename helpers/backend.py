@@ -9,6 +9,7 @@ to Stripe test mode; without them it talks to the emulator through its public ex
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,8 +136,26 @@ class TestModeOnlyHTTPClient(stripe.HTTPClient):
 _current: Backend | None = None
 
 
-def configure(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Backend:
-    """Select the backend from the keys and point the `stripe` library at it."""
+def emulator_keys(account: str | None = None) -> tuple[str, str]:
+    """The emulator's key pair for a named account (the default account when None).
+
+    Each name is an account of its own on the emulator: a workshop gives every participant one.
+    """
+    if account is None:
+        return DEFAULT_SECRET_KEY, DEFAULT_PUBLISHABLE_KEY
+    if not re.fullmatch(r"[a-z0-9_]{1,64}", account):
+        raise ValueError(f"Account names are 1-64 lowercase letters, digits or '_'; got"
+                         f" {account!r}.")
+    return f"sk_test_emulator_{account}", f"pk_test_emulator_{account}"
+
+
+def configure(environ: Mapping[str, str] | None = None, dotenv: Path | None = None,
+              *, account: str | None = None) -> Backend:
+    """Select the backend from the keys and point the `stripe` library at it.
+
+    `account` picks a separate emulator account (ignored in Stripe test mode, where the keys
+    decide the account).
+    """
     global _current
     environ = os.environ if environ is None else environ
     secret, publishable = read_keys(environ, dotenv)
@@ -146,8 +165,7 @@ def configure(environ: Mapping[str, str] | None = None, dotenv: Path | None = No
                           environ.get("KIT_STRIPE_API_BASE") or stripe.DEFAULT_API_BASE)
         stripe.default_http_client = TestModeOnlyHTTPClient()
     else:
-        backend = Backend("emulator", DEFAULT_SECRET_KEY, DEFAULT_PUBLISHABLE_KEY,
-                          EMULATOR_API_BASE)
+        backend = Backend("emulator", *emulator_keys(account), EMULATOR_API_BASE)
         stripe.default_http_client = EmulatorHTTPClient()
     stripe.api_key = backend.secret_key
     stripe.api_base = backend.api_base

@@ -130,3 +130,13 @@ def test_a_live_key_set_later_by_hand_is_refused_by_the_http_client() -> None:
     guard.request("get", "https://api.stripe.com/v1/customers",
                   {"Authorization": f"Bearer {TEST_SK}"})
     assert recorder.calls == [("get", "https://api.stripe.com/v1/customers")]
+
+
+def test_named_emulator_accounts_are_separate(tmp_path: Path, emulator) -> None:
+    first = backend.configure({}, dotenv=no_dotenv(tmp_path), account="participant_1")
+    assert first.secret_key == "sk_test_emulator_participant_1"
+    mine = stripe.Customer.create(name="mine").id
+    backend.configure({}, dotenv=no_dotenv(tmp_path), account="participant_2")
+    assert mine not in [c.id for c in stripe.Customer.list().data]
+    with pytest.raises(ValueError, match="lowercase"):
+        backend.configure({}, dotenv=no_dotenv(tmp_path), account="Bad Name")

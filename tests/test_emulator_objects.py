@@ -125,3 +125,15 @@ def test_accounts_are_kept_apart_by_key(client_for, customer: stripe.Customer) -
         other.v1.customers.retrieve(customer.id)
     assert hidden.value.http_status == 404
     assert other.v1.events.list().data == []
+
+
+def test_reset_empties_one_account_or_everything(emulator, client, client_for) -> None:
+    client.v1.customers.create({"name": "kept?"})
+    other = client_for("sk_test_emulator_other")
+    other.v1.customers.create({"name": "other"})
+    # the customer and its customer.created event
+    assert emulator.reset(emulator.account_of("sk_test_emulator_other")) == 2
+    assert other.v1.customers.list().data == []
+    assert len(client.v1.customers.list().data) == 1
+    emulator.reset()
+    assert client.v1.customers.list().data == []

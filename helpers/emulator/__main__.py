@@ -1,6 +1,7 @@
 """Command line for the kit's offline Stripe emulator.
 
     python -m helpers.emulator serve [--host H] [--port N] [--db PATH]
+    python -m helpers.emulator reset [--db PATH]
     python -m helpers.emulator trigger payment_intent.succeeded [--api-base URL] [--api-key KEY]
     python -m helpers.emulator listen --forward-to URL [--events a,b] [--api-base URL] [...]
 
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
                        " .kit/emulator.sqlite3)")
 
+    reset = commands.add_parser("reset", help="empty the emulator: every account's objects")
+    reset.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
+                       " .kit/emulator.sqlite3)")
+
     trigger = commands.add_parser(
         "trigger", help="make an event happen through real API calls (like `stripe trigger`)")
     trigger.add_argument("event", choices=SUPPORTED, metavar="EVENT",
@@ -70,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.db:
         os.environ["KIT_EMULATOR_DB"] = args.db
+    if args.command == "reset":
+        from .core import Emulator
+
+        emulator = Emulator()
+        removed = emulator.reset()
+        print(f"Emptied the emulator at {emulator.store.path}: {removed} objects removed.")
+        return 0
     if args.command == "trigger":
         import stripe
 

@@ -304,6 +304,24 @@ class Emulator:
             return response
 
     # conveniences for notebooks and tests ------------------------------------------------
+    def reset(self, account: str | None = None) -> int:
+        """Forget everything (or one account's objects, events and deliveries)."""
+        tables = ("objects", "counters", "idempotency", "idempotency_in_flight", "deliveries",
+                  "delivery_attempts", "timers")
+        with self.store.transaction():
+            removed = self.store.execute(
+                "SELECT COUNT(*) FROM objects" + (" WHERE account=?" if account else ""),
+                (account,) if account else ()).fetchone()[0]
+            for table in tables:
+                if account:
+                    self.store.execute(f"DELETE FROM {table} WHERE account=?", (account,))
+                else:
+                    self.store.execute(f"DELETE FROM {table}")
+            if not account:
+                self.store.execute("DELETE FROM meta WHERE key='clock_offset'")
+        self.clock._read_at = float("-inf")
+        return removed
+
     def account_of(self, api_key: str) -> str:
         return account_for_key(api_key)[0]
 

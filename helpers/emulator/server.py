@@ -115,6 +115,13 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None) -> 
         tornado.ioloop.IOLoop.current().run_in_executor(None, emulator.tick)
 
     tornado.ioloop.PeriodicCallback(deliver, 500).start()
-    print(f"Offline Stripe emulator on http://{host}:{port}  (db: {emulator.store.path})",
-          flush=True)
+    from .core import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+
+    base = f"http://{host}:{port}"
+    print(f"Offline Stripe emulator on {base}  (db: {emulator.store.path})\n"
+          f"  API            {base}/v1  (stripe.api_base = \"{base}\")\n"
+          f"  Stripe.js      {base}/js.stripe.com/v3/\n"
+          f"  secret key     {DEFAULT_SECRET_KEY}\n"
+          f"  publishable    {DEFAULT_PUBLISHABLE_KEY}\n"
+          "  Any sk_test_<name> / pk_test_<name> pair is an account of its own.", flush=True)
     tornado.ioloop.IOLoop.current().start()

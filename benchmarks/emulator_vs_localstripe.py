@@ -110,7 +110,10 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=300,
                         help="payments per backend for latency (4 requests each)")
     parser.add_argument("--memory-payments", type=int, default=10_000,
-                        help="payments sent to each HTTP server before reading its memory")
+                        help="payments sent to the emulator server before reading its memory")
+    parser.add_argument("--peer-memory-payments", type=int, default=1_000,
+                        help="payments sent to localstripe for its memory reading (it slows"
+                        " down as its state grows, so 10,000 would take very long)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kit-bench-"))
     processes: list[subprocess.Popen] = []
@@ -167,16 +170,20 @@ def main() -> int:
             print(f"{name:<24}" + "".join(f"{summary[k][0]:>17.3f}" for k in kinds))
 
         if args.memory_payments:
-            print(f"\nMemory after {args.memory_payments} payments per HTTP server:")
-            for name, port, process, params in (
-                    ("emulator over HTTP", emulator_port, ours_server, ours),
-                    ("localstripe over HTTP", peer_port, peer, theirs)):
+            print("\nServer memory (resident set) after more payments over HTTP:")
+            for name, port, process, params, count in (
+                    ("emulator over HTTP", emulator_port, ours_server, ours,
+                     args.memory_payments),
+                    ("localstripe over HTTP", peer_port, peer, theirs,
+                     args.peer_memory_payments)):
                 before = rss_mb(process.pid)
                 started = time.perf_counter()
-                payment_loop(http_client(port), params, args.memory_payments, {})
+                payment_loop(http_client(port), params, count, {})
                 seconds = time.perf_counter() - started
-                print(f"  {name:<24} RSS {before:7.1f} MB -> {rss_mb(process.pid):7.1f} MB"
-                      f"  ({args.memory_payments / seconds:,.0f} payments/s)")
+                after = rss_mb(process.pid)
+                print(f"  {name:<24} {count:>6} payments: RSS {before:6.1f} -> {after:6.1f} MB"
+                      f" ({(after - before) / count * 1000:+.1f} MB per 1,000 payments,"
+                      f" {count / seconds:,.0f} payments/s)")
         return 0
     finally:
         for process in processes:

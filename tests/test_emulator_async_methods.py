@@ -105,3 +105,14 @@ def test_ideal_redirects_and_saves_a_generated_sepa_debit(client: stripe.StripeC
                                           "payment_method": ideal.id,
                                           "automatic_payment_methods": {
                                               "enabled": True, "allow_redirects": "never"}})
+
+
+def test_the_clock_moves_through_the_api(client: stripe.StripeClient) -> None:
+    pi = intent(client, "usd", "pm_usBankAccount_success")
+    before = client.raw_request("get", "/v1/test_helpers/kit/clock")
+    moved = client.raw_request("post", "/v1/test_helpers/kit/clock/advance", seconds=60)
+    assert client.deserialize(moved, api_mode="V1").now >= \
+        client.deserialize(before, api_mode="V1").now + 60
+    assert client.v1.payment_intents.retrieve(pi.id).status == "succeeded"
+    with pytest.raises(stripe.InvalidRequestError, match="between 1 and"):
+        client.raw_request("post", "/v1/test_helpers/kit/clock/advance", seconds=-5)

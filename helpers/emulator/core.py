@@ -32,7 +32,8 @@ from .validation import validate
 
 # Importing the resource modules registers their routes.
 from . import (  # noqa: E402,F401  isort: skip
-    charges, customer_sessions, customers, elements_sessions, events, payment_intents,
+    charges, clock_helpers, customer_sessions, customers, elements_sessions, events,
+    payment_intents,
     payment_methods,
 )
 

@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     _remote(listen)
 
     args = parser.parse_args(argv)
+    if args.command in ("serve", "listen"):
+        # Long-running tools follow the wall clock: deterministic mode's fixed clock (for
+        # stored notebook outputs) would stop retries and settlements from ever falling due.
+        os.environ["KIT_DETERMINISTIC"] = "0"
     if args.command == "serve":
         from .server import serve as run
 

@@ -50,13 +50,18 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# Deterministic mode's clock starts here and moves only when told to (2026-01-01T00:00:00Z).
+FIXED_EPOCH = 1_767_225_600
+
+
 class Clock:
-    """Wall-clock time plus an offset that tests and lessons can move forward."""
+    """Wall-clock time (or a fixed start, in deterministic mode) plus a movable offset."""
 
     REFRESH_SECONDS = 0.5  # how soon a move made by another process is seen here
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, fixed: bool = False) -> None:
         self.store = store
+        self.fixed = fixed
         self._offset = 0.0
         self._read_at = float("-inf")
 
@@ -68,7 +73,12 @@ class Clock:
         return self._offset
 
     def now_float(self) -> float:
-        return time.time() + self.offset
+        return (FIXED_EPOCH if self.fixed else time.time()) + self.offset
+
+    def signing_time(self) -> int:
+        """Webhook signatures carry real time (plus any move), even on a fixed clock: the
+        receiver checks them against its own clock, with a 300 s tolerance."""
+        return int(time.time() + self.offset)
 
     def now(self) -> int:
         return int(self.now_float())
@@ -149,7 +159,7 @@ class Emulator:
         if deterministic is None:
             deterministic = os.environ.get("KIT_DETERMINISTIC") == "1"
         self.store = Store(db)
-        self.clock = Clock(self.store)
+        self.clock = Clock(self.store, fixed=deterministic)
         self.ids = IdFactory("kit" if deterministic else None)
         self.deliveries = Deliveries(self)
         self.public_url = public_url.rstrip("/")

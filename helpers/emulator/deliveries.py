@@ -214,7 +214,7 @@ class Deliveries:
             return
         faults = self.faults.get(row["account"])
         payload = json.dumps(event, indent=2).encode()
-        timestamp = self.emulator.clock.now()
+        timestamp = self.emulator.clock.signing_time()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": signature_header(payload, endpoint["secret"], timestamp),

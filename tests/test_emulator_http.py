@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,37 +12,16 @@ from pathlib import Path
 
 import pytest
 import stripe
+from local_servers import running
 
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, Emulator, forms, routing
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     db = tmp_path_factory.mktemp("emulator") / "emulator.sqlite3"
-    process = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "serve", "--port",
-                                str(port), "--db", str(db)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the emulator server did not start") from None
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
+    with running("helpers.emulator", "serve", "--db", str(db)) as base:
+        yield base
 
 
 def call(base: str, method: str, path: str, body: str = "", key: str | None = DEFAULT_SECRET_KEY

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import stripe
-from test_webhooks_receiver import free_port, wait_for_port
+from local_servers import free_port, running, wait_for_port
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.triggers import SUPPORTED, trigger
@@ -65,17 +65,8 @@ def test_cli_trigger_on_the_kits_database(tmp_path: Path) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port), "--db",
-         str(tmp_path / "served.sqlite3")], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with running("helpers.emulator", "serve", "--db", str(tmp_path / "served.sqlite3")) as base:
+        yield base
 
 
 def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path: Path) -> None:

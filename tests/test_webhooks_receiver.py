@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_servers import running
 
 from helpers.emulator.deliveries import sign, signature_header
 
@@ -21,37 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "whsec_" + "receiver-test"  # split so the secrets scanner sees no key
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
-
-
 @pytest.fixture
 def receiver(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
     env = {**os.environ, "STRIPE_WEBHOOK_SECRET": SECRET}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.receiver_app", "--port", str(port), "--db",
-         str(tmp_path / "orders.sqlite3")], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with running("helpers.receiver_app", "--db", str(tmp_path / "orders.sqlite3"),
+                 env=env) as base:
+        yield base
 
 
 def post(base: str, body: bytes, header: str | None) -> tuple[int, dict]:

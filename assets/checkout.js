@@ -14,6 +14,7 @@
  *   layout,                        // 'accordion' (the guide's choice) or 'tabs'
  *   returnUrl,                     // where Stripe sends the customer after a redirect
  *   appearance,                    // optional Appearance API object: {theme, variables}
+ *   locale,                        // optional: 'auto' (the browser's language), 'en', 'fr', ...)
  *   container,                     // the DOM node to draw the form in
  *   report,                        // report(kind, data): tells the host page what happened
  * })
@@ -70,6 +71,7 @@ async function mountCheckout({
   layout = 'accordion',
   returnUrl,
   appearance,
+  locale = 'auto',
   container,
   report = () => {},
 }) {
@@ -108,6 +110,7 @@ async function mountCheckout({
     clientSecret,
     customerSessionClientSecret,
     appearance,
+    locale,
   });
 
   // Create and mount the Payment Element.
@@ -123,6 +126,9 @@ async function mountCheckout({
       empty: event.empty,
       payment_method: event.value && event.value.payment_method ? event.value.payment_method.id : null,
     });
+  });
+  paymentElement.on('savedpaymentmethodremove', (event) => {
+    report('remove', { success: event.success, payment_method: event.payment_method ? event.payment_method.id : null });
   });
   paymentElement.on('loaderror', (event) => {
     errorMessage.textContent = event.error.message;
@@ -184,6 +190,65 @@ async function mountCheckout({
       container.replaceChildren();
     },
   };
+}
+
+/**
+ * status.js: the return page. After a redirect (iDEAL, Bancontact, Sofort, or the default
+ * `redirect: 'always'`), Stripe sends the customer to your return_url with
+ * `?payment_intent=…&payment_intent_client_secret=…&redirect_status=…` added. This page reads
+ * the PaymentIntent with the publishable key and says how the payment went.
+ *
+ * showStatusPage({Stripe, publishableKey, url, container, report, onRetry})
+ *   url       the return URL the customer landed on (a real page: window.location.href)
+ *   onRetry   optional: offered as "Try another payment method" when the payment failed
+ */
+async function showStatusPage({
+  Stripe,
+  publishableKey,
+  url = window.location.href,
+  container,
+  report = () => {},
+  onRetry,
+}) {
+  container.classList.add('kit-checkout');
+  container.innerHTML = `
+    <div id="status-page">
+      <div id="message" role="status"></div>
+    </div>`;
+  const message = container.querySelector('#message');
+
+  // Initialize Stripe.js using your publishable key
+  const stripe = Stripe(publishableKey);
+
+  // Retrieve the "payment_intent_client_secret" query parameter appended to
+  // your return_url by Stripe.js
+  const clientSecret = new URLSearchParams(new URL(url, window.location.href).search).get(
+    'payment_intent_client_secret'
+  );
+
+  // Retrieve the PaymentIntent
+  const { paymentIntent, error } = await stripe.retrievePaymentIntent(clientSecret);
+  // Inspect the PaymentIntent `status` to indicate the status of the payment to your customer.
+  message.innerText = error ? error.message : statusMessage(paymentIntent.status);
+
+  if (paymentIntent && paymentIntent.status === 'requires_payment_method' && onRetry) {
+    // "Redirect your user back to your payment page to attempt collecting payment again"
+    const again = document.createElement('button');
+    again.id = 'submit';
+    again.type = 'button';
+    again.textContent = 'Try another payment method';
+    again.style.marginTop = '16px';
+    again.addEventListener('click', () => onRetry());
+    container.querySelector('#status-page').appendChild(again);
+  }
+  const failure = paymentIntent && paymentIntent.last_payment_error;
+  report('outcome', {
+    payment_intent_id: paymentIntent ? paymentIntent.id : null,
+    status: paymentIntent ? paymentIntent.status : null,
+    error: error ? errorReport(error) : failure ? errorReport(failure) : null,
+    redirect_status: new URLSearchParams(new URL(url, window.location.href).search).get('redirect_status'),
+  });
+  return { stripe, paymentIntent };
 }
 
 /** The parts of a Stripe error worth showing to the notebook (never a client secret). */

@@ -14,14 +14,24 @@
  *      offline (its API requests go through the kernel: `kit_stripe_request`).
  *   3. run mountCheckout(...) and copy what it reports into the widget's traits
  *      (ready, selected_type, status, payment_intent_id, error, attempts), which Python can read.
+ *   4. offline, keep redirects inside the widget: the stand-in draws the test bank page in
+ *      place, then "navigates" to return_url, and the glue draws the return page (status.js,
+ *      `showStatusPage`) in the widget. Online, redirect methods are refused (Pay stays off
+ *      with a note), so the notebook page never navigates away.
  */
 
 const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
 const KERNEL_TIMEOUT_MS = 30000;
+const STRIPE_JS_TIMEOUT_MS = 20000;
+// Types the notebook can pay with in place. Online, anything else may redirect to a bank or a
+// wallet, which would navigate the notebook away: the widget refuses those (see below).
+const IN_PLACE_TYPES = ['card', 'link', 'us_bank_account', 'sepa_debit', 'acss_debit', 'bacs_debit', 'au_becs_debit'];
+
+class StripeJsLoadError extends Error {}
 
 /** Load https://js.stripe.com/v3/ once per page, as the guide's <script> tag would. */
 function loadStripeJs() {
-  if (window.Stripe) return Promise.resolve(window.Stripe);
+  if (window.Stripe && !window.Stripe.standin) return Promise.resolve(window.Stripe);
   if (!window.__kitStripeJsPromise) {
     window.__kitStripeJsPromise = new Promise((resolve, reject) => {
       let script = document.querySelector(`script[src="${STRIPE_JS_URL}"]`);
@@ -30,15 +40,22 @@ function loadStripeJs() {
         script.src = STRIPE_JS_URL;
         document.head.appendChild(script);
       }
-      script.addEventListener('load', () => {
-        if (window.Stripe) resolve(window.Stripe);
-        else reject(new Error('Stripe.js loaded but did not define window.Stripe.'));
-      });
-      script.addEventListener('error', () => {
+      const fail = (why) => {
         window.__kitStripeJsPromise = null;
         script.remove();
-        reject(new Error(`Could not load Stripe.js from ${STRIPE_JS_URL}. Is this browser online?`));
+        reject(new StripeJsLoadError(
+          `Stripe.js could not be loaded from ${STRIPE_JS_URL} (${why}). In Stripe test mode the ` +
+          'Payment Element comes from js.stripe.com: check that this browser is online and that no ' +
+          'proxy, firewall or content blocker stops that script. To work offline, remove the test ' +
+          'keys and restart the kernel: the kit then uses its emulator and the offline stand-in.'));
+      };
+      const timer = setTimeout(() => fail(`no answer within ${STRIPE_JS_TIMEOUT_MS / 1000} s`), STRIPE_JS_TIMEOUT_MS);
+      script.addEventListener('load', () => {
+        clearTimeout(timer);
+        if (window.Stripe) resolve(window.Stripe);
+        else fail('the script loaded but did not define window.Stripe');
       });
+      script.addEventListener('error', () => { clearTimeout(timer); fail('the request failed or was blocked'); });
     });
   }
   return window.__kitStripeJsPromise;
@@ -60,8 +77,12 @@ function kernelTransport(experimental) {
 function render({ model, el, experimental }) {
   const container = document.createElement('div');
   container.className = 'kit-payment-element';
+  container.setAttribute('role', 'region');
+  container.setAttribute('aria-label', model.get('title') || 'Payment Element');
   el.appendChild(container);
   let checkout = null;
+  let config = null;
+  let Stripe = null;
   let gone = false;
 
   function save(values) {
@@ -75,8 +96,13 @@ function render({ model, el, experimental }) {
       container.dataset.ready = 'true';
       save({ ready: true });
     }
-    else if (kind === 'change') save({ selected_type: data.type });
+    else if (kind === 'change') {
+      container.dataset.selectedType = data.type || '';
+      save({ selected_type: data.type });
+      if (config && config.mode === 'stripe') guardRedirects(data.type);
+    }
     else if (kind === 'loaderror') save({ error: data.error ? errorFields(data.error) : null });
+    else if (kind === 'remove') save({ removed: (model.get('removed') || 0) + (data.success ? 1 : 0) });
     else if (kind === 'outcome') {
       // Also on the DOM, for people (and browser tests) inspecting the page.
       container.dataset.paymentIntent = data.payment_intent_id || '';
@@ -90,13 +116,43 @@ function render({ model, el, experimental }) {
     }
   }
 
-  async function start() {
-    const config = await askKernel(experimental, 'kit_config', {});
-    if (gone) return;
-    const Stripe = config.mode === 'stripe'
-      ? await loadStripeJs()
-      : KitStripeStandin.create(kernelTransport(experimental));
-    if (gone) return;
+  /** Online only: a redirect method (iDEAL, PayPal, Klarna...) would take the whole notebook to
+   *  the bank's site. Keep the notebook safe: say so, and keep Pay disabled for those types. */
+  function guardRedirects(type) {
+    const pay = container.querySelector('#submit');
+    let note = container.querySelector('.kit-payment-element__redirect-note');
+    const redirecting = type && !IN_PLACE_TYPES.includes(type);
+    if (redirecting && !note) {
+      note = document.createElement('p');
+      note.className = 'kit-payment-element__redirect-note';
+      note.setAttribute('role', 'note');
+      note.style.cssText = 'font-family:sans-serif;font-size:14px;color:#6d6e78;margin:8px 0';
+      note.textContent = 'This payment method redirects to another site, which would take this ' +
+        'notebook away. Try it on a web page (the served checkout page) instead; here, pay by card.';
+      container.querySelector('#payment-element').after(note);
+    }
+    if (note) note.hidden = !redirecting;
+    if (pay && redirecting) pay.disabled = true;
+    else if (pay && !container.dataset.status) pay.disabled = false;
+  }
+
+  /** The stand-in "navigates" to the return_url: draw the return page (status.js) here. */
+  async function showReturnPage(url) {
+    if (checkout) { checkout.paymentElement.destroy(); checkout = null; }
+    container.dataset.page = 'return';
+    await showStatusPage({
+      Stripe,
+      publishableKey: config.publishableKey,
+      url,
+      container,
+      report,
+      onRetry: () => { mount().catch(showFatal); },
+    });
+  }
+
+  async function mount() {
+    container.dataset.page = 'checkout';
+    delete container.dataset.status;
     checkout = await mountCheckout({
       Stripe,
       publishableKey: config.publishableKey,
@@ -105,24 +161,43 @@ function render({ model, el, experimental }) {
       layout: model.get('layout_type'),
       returnUrl: model.get('return_url') || undefined,
       appearance: model.get('appearance') || undefined,
+      locale: model.get('locale') || 'auto',
       container,
       report,
     });
     if (gone) checkout.destroy();
   }
 
-  // Change `widget.appearance` or `widget.layout_type` in Python and the form follows, through
-  // the same Stripe.js calls a page would use: elements.update() and paymentElement.update().
+  async function start() {
+    config = await askKernel(experimental, 'kit_config', {});
+    if (gone) return;
+    Stripe = config.mode === 'stripe'
+      ? await loadStripeJs()
+      : KitStripeStandin.create(kernelTransport(experimental), {
+        inlineRedirects: true,
+        navigate: (url) => { showReturnPage(url).catch(showFatal); },
+      });
+    if (gone) return;
+    await mount();
+  }
+
+  // Change `widget.appearance`, `widget.layout_type` or `widget.locale` in Python and the form
+  // follows, through the same Stripe.js calls a page would use: elements.update() and
+  // paymentElement.update().
   const onAppearance = () => {
     if (checkout) checkout.elements.update({ appearance: model.get('appearance') || {} });
   };
   const onLayout = () => {
     if (checkout) checkout.paymentElement.update({ layout: model.get('layout_type') });
   };
+  const onLocale = () => {
+    if (checkout) checkout.elements.update({ locale: model.get('locale') || 'auto' });
+  };
   model.on('change:appearance', onAppearance);
   model.on('change:layout_type', onLayout);
+  model.on('change:locale', onLocale);
 
-  start().catch((err) => {
+  function showFatal(err) {
     const text = err && err.name === 'TimeoutError'
       ? 'The Python kernel did not answer. Is the notebook still running?'
       : String((err && err.message) || err);
@@ -130,16 +205,21 @@ function render({ model, el, experimental }) {
     const alert = document.createElement('div');
     alert.setAttribute('role', 'alert');
     alert.className = 'kit-payment-element__fatal';
-    alert.style.cssText = 'color:#df1b41;font-family:sans-serif;font-size:14px;padding:8px 0';
-    alert.textContent = `The payment form could not start: ${text}`;
+    alert.style.cssText = 'color:#df1b41;font-family:sans-serif;font-size:14px;padding:12px;' +
+      'border:1px solid #df1b41;border-radius:5px;max-width:480px';
+    alert.textContent = err instanceof StripeJsLoadError ? text : `The payment form could not start: ${text}`;
     container.appendChild(alert);
-    save({ error: { type: 'widget_error', code: null, decline_code: null, message: text } });
-  });
+    save({ error: { type: err instanceof StripeJsLoadError ? 'stripe_js_load_error' : 'widget_error',
+      code: null, decline_code: null, message: text } });
+  }
+
+  start().catch(showFatal);
 
   return () => {
     gone = true;
     model.off('change:appearance', onAppearance);
     model.off('change:layout_type', onLayout);
+    model.off('change:locale', onLocale);
     if (checkout) checkout.destroy();
   };
 }

@@ -321,6 +321,87 @@ var KitStripeStandin = (function () {
     return { label: pm.type.replace(/_/g, ' ') + last4, extra: '', icon: ICONS.bank };
   }
 
+  /* ------------------------------------------------------------------------------------ *
+   * Locales: `stripe.elements({locale})`. English is the source text; French is translated
+   * (the words Stripe's French Payment Element uses). Other locales fall back to English.
+   * ------------------------------------------------------------------------------------ */
+  var FR = {
+    'Card': 'Carte', 'Card number': 'Numéro de carte', 'Expiration date': "Date d'expiration",
+    'Security code': 'Code de sécurité', 'Country': 'Pays', 'ZIP': 'Code postal',
+    'Postal code': 'Code postal', 'MM / YY': 'MM / AA', 'Full name': 'Nom complet', 'Email': 'E-mail',
+    'Routing number': "Numéro d'acheminement", 'Account number': 'Numéro de compte',
+    'Confirm account number': 'Confirmer le numéro de compte',
+    'US bank account': 'Compte bancaire américain', 'SEPA Debit': 'Prélèvement SEPA',
+    'SEPA Direct Debit': 'Prélèvement SEPA', 'Bank account': 'Compte bancaire',
+    'Save payment details for future purchases': 'Enregistrer mes informations de paiement pour mes prochains achats',
+    'Default': 'Par défaut', 'Remove': 'Supprimer', 'Cancel': 'Annuler',
+    'Payment method': 'Moyen de paiement', 'Card details': 'Informations de carte',
+    'Loading payment methods': 'Chargement des moyens de paiement',
+    'Offline stand-in for Stripe.js: test data only, no real payment is made.':
+      'Remplaçant hors ligne de Stripe.js : données de test uniquement, aucun paiement réel.',
+    'Your card number is incomplete.': 'Votre numéro de carte est incomplet.',
+    'Your card number is invalid.': "Votre numéro de carte n'est pas valide.",
+    "Your card's expiration date is incomplete.": "La date d'expiration de votre carte est incomplète.",
+    "Your card's expiration date is invalid.": "La date d'expiration de votre carte n'est pas valide.",
+    "Your card's expiration year is in the past.": "L'année d'expiration de votre carte est déjà passée.",
+    "Your card's expiration date is in the past.": "La date d'expiration de votre carte est déjà passée.",
+    "Your card's expiration year is invalid.": "L'année d'expiration de votre carte n'est pas valide.",
+    "Your card's security code is incomplete.": 'Le code de sécurité de votre carte est incomplet.',
+    'Your ZIP is incomplete.': 'Votre code postal est incomplet.',
+    'Your postal code is incomplete.': 'Votre code postal est incomplet.',
+    'Your full name is incomplete.': 'Votre nom complet est incomplet.',
+    'Your email address is incomplete.': 'Votre adresse e-mail est incomplète.',
+    'Your email address is invalid.': "Votre adresse e-mail n'est pas valide.",
+    'Your IBAN is incomplete.': 'Votre IBAN est incomplet.', 'Your IBAN is invalid.': "Votre IBAN n'est pas valide.",
+    'Your routing number is incomplete.': "Votre numéro d'acheminement est incomplet.",
+    'Your routing number is invalid.': "Votre numéro d'acheminement n'est pas valide.",
+    'Your account number is incomplete.': 'Votre numéro de compte est incomplet.',
+    'Please confirm your account number.': 'Veuillez confirmer votre numéro de compte.',
+    "Your account numbers don't match.": 'Vos numéros de compte ne correspondent pas.',
+    'Please select your bank.': 'Veuillez sélectionner votre banque.',
+    'Please select your country.': 'Veuillez sélectionner votre pays.',
+    'Please select a payment method.': 'Veuillez sélectionner un moyen de paiement.',
+    'Select bank': 'Sélectionnez une banque', 'iDEAL Bank': 'Banque iDEAL',
+    'After submission, you will be redirected to securely complete next steps.':
+      'Après validation, vous serez redirigé pour terminer les étapes suivantes en toute sécurité.',
+    'Your card was declined.': 'Votre carte a été refusée.',
+    'Your card has insufficient funds.': 'Votre carte ne dispose pas de fonds suffisants.',
+    'United States': 'États-Unis', 'United Kingdom': 'Royaume-Uni', 'Ireland': 'Irlande',
+    'Germany': 'Allemagne', 'Netherlands': 'Pays-Bas', 'Belgium': 'Belgique', 'Spain': 'Espagne',
+    'Italy': 'Italie', 'Australia': 'Australie', 'Japan': 'Japon', 'Austria': 'Autriche',
+    'Authorize test payment': 'Autoriser le paiement de test', 'Fail test payment': 'Faire échouer le paiement de test',
+  };
+  var FR_PATTERNS = [
+    [/^Expires (\d\d\/\d\d)$/, 'Expire le $1'],
+    [/^Remove (.+)\? You can add it again later\.$/, 'Supprimer $1 ? Vous pourrez l’ajouter à nouveau.'],
+    [/^Remove (.+)$/, 'Supprimer $1'],
+  ];
+
+  /** Translate one English text of the element into `locale` ('en' or 'fr'). */
+  function tr(text, locale) {
+    if (locale !== 'fr' || typeof text !== 'string') return text;
+    var key = text.trim();
+    if (FR[key] !== undefined) return text.replace(key, FR[key]);
+    for (var i = 0; i < FR_PATTERNS.length; i++) {
+      if (FR_PATTERNS[i][0].test(key)) return key.replace(FR_PATTERNS[i][0], FR_PATTERNS[i][1]);
+    }
+    return text;
+  }
+
+  /** Translate a drawn subtree in place: text, placeholders and accessible names. */
+  function localize(root, locale) {
+    if (locale !== 'fr' || !root) return root;
+    var walker = document.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */);
+    var node;
+    while ((node = walker.nextNode())) node.nodeValue = tr(node.nodeValue, locale);
+    [root].concat(Array.prototype.slice.call(root.querySelectorAll('[placeholder],[aria-label]'))).forEach(function (el) {
+      ['placeholder', 'aria-label'].forEach(function (attr) {
+        if (el.hasAttribute && el.hasAttribute(attr)) el.setAttribute(attr, tr(el.getAttribute(attr), locale));
+      });
+    });
+    return root;
+  }
+
   /* ==================================================================================== *
    * 3. Look: one <style> element, themed through CSS variables (Appearance API)
    * ==================================================================================== */
@@ -405,6 +486,28 @@ var KitStripeStandin = (function () {
     '.kit-pe__save input{width:16px;height:16px;margin:0;accent-color:var(--kit-pe-color-primary)}',
     '.kit-pe__mandate{margin:0;font-size:.86em;color:var(--kit-pe-muted)}',
     '.kit-pe__notice{margin:calc(var(--kit-pe-spacing-unit)*2) 0 0;font-size:.8em;color:var(--kit-pe-muted)}',
+    '.kit-pe__row{display:flex;align-items:center}',
+    '.kit-pe__row>.kit-pe__header{flex:1 1 auto;min-width:0}',
+    '.kit-pe__remove{font:inherit;font-size:.93em;background:none;border:0;color:var(--kit-pe-color-primary);',
+    'cursor:pointer;padding:4px 8px;margin-right:calc(var(--kit-pe-spacing-unit)*2);border-radius:4px}',
+    '.kit-pe__remove:focus-visible,.kit-pe__button:focus-visible{outline:0;box-shadow:var(--kit-pe-ring)}',
+    '.kit-pe__confirm{padding:0 calc(var(--kit-pe-spacing-unit)*4) calc(var(--kit-pe-spacing-unit)*4)}',
+    '.kit-pe__confirm p{margin:0 0 8px}',
+    '.kit-pe__buttons{display:flex;gap:8px}',
+    '.kit-pe__button{font:inherit;font-weight:600;padding:8px 12px;border-radius:var(--kit-pe-border-radius);',
+    'border:1px solid var(--kit-pe-border);background:var(--kit-pe-color-background);color:var(--kit-pe-color-text);cursor:pointer}',
+    '.kit-pe__button--primary{background:var(--kit-pe-color-primary);border-color:var(--kit-pe-color-primary);color:#fff}',
+    '.kit-pe__button--danger{background:var(--kit-pe-color-danger);border-color:var(--kit-pe-color-danger);color:#fff}',
+    '.kit-pe__bank{padding:calc(var(--kit-pe-spacing-unit)*5);border:1px solid var(--kit-pe-border);',
+    'border-radius:var(--kit-pe-border-radius);background:var(--kit-pe-color-background)}',
+    '.kit-pe__bank h2{font-size:1.15em;margin:4px 0 8px}',
+    '.kit-pe__bank p{margin:0 0 12px}',
+    '.kit-pe__testmode{display:inline-block;font-size:.75em;font-weight:600;background:#fde68a;color:#30313d;border-radius:4px;padding:2px 6px}',
+    '.kit-theme-flat .kit-pe__input{background-color:color-mix(in srgb,var(--kit-pe-color-text) 5%,var(--kit-pe-color-background));',
+    'border-color:transparent;box-shadow:none}',
+    '.kit-theme-flat .kit-pe__options,.kit-theme-flat .kit-pe__radio{box-shadow:none}',
+    '.kit-theme-flat .kit-pe__option.is-selected{background:color-mix(in srgb,var(--kit-pe-color-primary) 6%,var(--kit-pe-color-background))}',
+    '.kit-theme-night .kit-pe__input{background-color:color-mix(in srgb,var(--kit-pe-color-text) 8%,var(--kit-pe-color-background))}',
     '.kit-pe__alert{padding:12px;border:1px solid var(--kit-pe-color-danger);border-radius:var(--kit-pe-border-radius);',
     'color:var(--kit-pe-color-danger)}',
     '.kit-pe[aria-busy="true"] .kit-pe__options{opacity:.6;pointer-events:none}',
@@ -504,8 +607,15 @@ var KitStripeStandin = (function () {
   var NEW_METHODS = {
     card: { label: 'Card', icon: ICONS.card, build: buildCardForm },
     us_bank_account: { label: 'US bank account', icon: ICONS.bank, build: buildUsBankAccountForm },
-    sepa_debit: { label: 'SEPA Direct Debit', icon: ICONS.bank, build: buildSepaDebitForm },
+    sepa_debit: { label: 'SEPA Debit', icon: ICONS.bank, build: buildSepaDebitForm },
+    ideal: { label: 'iDEAL', icon: ICONS.bank, build: buildIdealForm, redirect: true },
+    bancontact: { label: 'Bancontact', icon: ICONS.bank, build: buildBancontactForm, redirect: true },
+    sofort: { label: 'Sofort', icon: ICONS.bank, build: buildSofortForm, redirect: true },
   };
+
+  /** Saved types the Payment Element can show again (docs: "existing customers"). */
+  var REDISPLAYABLE = ['card', 'link', 'us_bank_account', 'acss_debit', 'sepa_debit', 'bacs_debit',
+    'au_becs_debit', 'nz_bank_account', 'ideal', 'sofort', 'bancontact'];
 
   /**
    * One payment method's form: labelled inputs, each with a check from CHECKS, shown the way
@@ -590,7 +700,7 @@ var KitStripeStandin = (function () {
       var field = self.fields[key];
       var show = Boolean(problems[key] &&
         (self.submitted || (self.touched[key] && field.input.value !== '')));
-      field.error.textContent = show ? problems[key].message : '';
+      field.error.textContent = show ? tr(problems[key].message, self.element._group._locale()) : '';
       field.input.setAttribute('aria-invalid', show ? 'true' : 'false');
     });
     return problems;
@@ -611,7 +721,8 @@ var KitStripeStandin = (function () {
     var first = this.order.filter(function (key) { return problems[key]; })[0];
     if (!first) return null;
     this.fields[first].input.focus();
-    return { type: 'validation_error', code: problems[first].code, message: problems[first].message };
+    return { type: 'validation_error', code: problems[first].code,
+      message: tr(problems[first].message, this.element._group._locale()) };
   };
 
   MethodForm.prototype.clear = function () {
@@ -772,6 +883,89 @@ var KitStripeStandin = (function () {
     return form.finish(children, 'SEPA Direct Debit details');
   }
 
+  /** A labelled <select>, checked like the other fields (`check` returns a problem or null). */
+  MethodForm.prototype.select = function (key, label, choices, options) {
+    options = options || {};
+    var self = this;
+    var id = uniqueId(key);
+    var errorId = id + '-error';
+    var input = h('select', {
+      id: id, class: 'kit-pe__input', 'aria-describedby': errorId, 'aria-invalid': 'false',
+      onchange: function () { self.touched[key] = true; self.refresh(false); self.element._emitChange(); },
+    });
+    if (options.prompt) input.appendChild(h('option', { value: '' }, options.prompt));
+    choices.forEach(function (c) { input.appendChild(h('option', { value: c[0] }, c[1])); });
+    if (options.value !== undefined) input.value = options.value;
+    var labelNode = h('label', { for: id }, label);
+    var error = h('div', { class: 'kit-pe__error', id: errorId, 'aria-live': 'polite' });
+    var wrapper = h('div', { class: 'kit-pe__field' + (options.full ? ' kit-pe__field--full' : '') },
+      labelNode, h('div', { class: 'kit-pe__control' }, input), error);
+    this.fields[key] = { input: input, error: error, label: labelNode, wrapper: wrapper };
+    this.order.push(key);
+    return wrapper;
+  };
+
+  function redirectNote() {
+    return h('p', { class: 'kit-pe__mandate kit-pe__field--full' },
+      'After submission, you will be redirected to securely complete next steps.');
+  }
+
+  var IDEAL_BANKS = [
+    ['abn_amro', 'ABN AMRO'], ['asn_bank', 'ASN Bank'], ['bunq', 'bunq'], ['ing', 'ING'],
+    ['knab', 'Knab'], ['rabobank', 'Rabobank'], ['regiobank', 'RegioBank'], ['revolut', 'Revolut'],
+    ['sns_bank', 'SNS Bank'], ['triodos_bank', 'Triodos Bank'], ['van_lanschot', 'Van Lanschot'],
+  ];
+  CHECKS.ideal_bank = function (value) {
+    return value ? null : problem('incomplete_ideal_bank', 'Please select your bank.');
+  };
+  CHECKS.sofort_country = function (value) {
+    return value ? null : problem('incomplete_country', 'Please select your country.');
+  };
+
+  /** iDEAL (Netherlands): the customer picks their bank, then authorises at the bank. */
+  function buildIdealForm(element) {
+    var form = new MethodForm(element, 'ideal');
+    var children = [
+      form.select('ideal_bank', 'iDEAL Bank', IDEAL_BANKS, { full: true, prompt: 'Select bank' }),
+      redirectNote(),
+      form.saveCheckbox(),
+    ];
+    form.params = function () {
+      return { type: 'ideal', ideal: { bank: form.value('ideal_bank') } };
+    };
+    return form.finish(children, 'iDEAL details');
+  }
+
+  /** Bancontact (Belgium): the account holder's name, then the bank's page. */
+  function buildBancontactForm(element) {
+    var form = new MethodForm(element, 'bancontact');
+    var children = [
+      form.field('name', 'Full name', { autocomplete: 'name', placeholder: 'Jenny Rosen' }, { full: true }),
+      redirectNote(),
+      form.saveCheckbox(),
+    ];
+    form.params = function () {
+      return { type: 'bancontact', billing_details: { name: form.value('name').trim() } };
+    };
+    return form.finish(children, 'Bancontact details');
+  }
+
+  /** Sofort: the bank's country, then the bank's page (a delayed-notification method). */
+  function buildSofortForm(element) {
+    var form = new MethodForm(element, 'sofort');
+    var countries = [['AT', 'Austria'], ['BE', 'Belgium'], ['DE', 'Germany'], ['IT', 'Italy'],
+      ['NL', 'Netherlands'], ['ES', 'Spain']];
+    var children = [
+      form.select('sofort_country', 'Country', countries, { full: true, value: 'DE' }),
+      redirectNote(),
+      form.saveCheckbox(),
+    ];
+    form.params = function () {
+      return { type: 'sofort', sofort: { country: form.value('sofort_country') } };
+    };
+    return form.finish(children, 'Sofort details');
+  }
+
   /**
    * Draws the saved payment methods of the CustomerSession's customer, then one option per
    * new payment method type, as one radio group named "Payment method". Accordion layout: rows
@@ -865,9 +1059,9 @@ var KitStripeStandin = (function () {
   };
 
   PaymentElement.prototype._showSkeleton = function () {
-    this._root.replaceChildren(
+    this._root.replaceChildren(localize(
       h('div', { class: 'kit-pe__skeleton', role: 'status', 'aria-label': 'Loading payment methods' },
-        h('span'), h('span'), h('span'))
+        h('span'), h('span'), h('span')), this._group._locale())
     );
   };
 
@@ -900,8 +1094,18 @@ var KitStripeStandin = (function () {
 
   PaymentElement.prototype._savedMethods = function () {
     var customer = this._session && this._session.customer;
-    if (!customer || this._features().payment_method_redisplay === 'disabled') return [];
-    return customer.payment_methods || [];
+    var features = this._features();
+    if (!customer || features.payment_method_redisplay !== 'enabled') return [];
+    // The API already applies the CustomerSession's rules; the element checks them again, as
+    // Stripe's does: redisplayable types the intent accepts, allowed by the filters, capped.
+    var types = (this._session && this._session.payment_method_types) || ['card'];
+    var filters = features.payment_method_allow_redisplay_filters || ['always'];
+    var limit = Math.min(features.payment_method_redisplay_limit || 3, 10);
+    var removed = this._removed || {};
+    return (customer.payment_methods || []).filter(function (pm) {
+      return REDISPLAYABLE.indexOf(pm.type) !== -1 && types.indexOf(pm.type) !== -1 &&
+        filters.indexOf(pm.allow_redisplay || 'unspecified') !== -1 && !removed[pm.id];
+    }).slice(0, limit);
   };
 
   /** New method types to offer: the intent's types that the stand-in can collect. */
@@ -911,7 +1115,10 @@ var KitStripeStandin = (function () {
   };
 
   PaymentElement.prototype._form = function (type) {
-    if (!this._forms[type]) this._forms[type] = NEW_METHODS[type].build(this);
+    if (!this._forms[type]) {
+      this._forms[type] = NEW_METHODS[type].build(this);
+      localize(this._forms[type].node, this._group._locale());
+    }
     return this._forms[type];
   };
 
@@ -945,7 +1152,13 @@ var KitStripeStandin = (function () {
         option.isDefault ? h('span', { class: 'kit-pe__badge' }, 'Default') : null,
         option.extra ? h('span', { class: 'kit-pe__extra', id: extraId }, option.extra) : null);
       var saved = !NEW_METHODS[option.value];
-      var node = h('div', { class: 'kit-pe__option' + (saved ? ' kit-pe__option--saved' : ''), 'data-value': option.value }, header);
+      var row = header;
+      if (saved && self._features().payment_method_remove === 'enabled') {
+        row = h('div', { class: 'kit-pe__row' }, header,
+          h('button', { type: 'button', class: 'kit-pe__remove', 'aria-label': 'Remove ' + option.label,
+            onclick: function () { self._askRemove(option.value, option.label); } }, 'Remove'));
+      }
+      var node = h('div', { class: 'kit-pe__option' + (saved ? ' kit-pe__option--saved' : ''), 'data-value': option.value }, row);
       self._optionNodes[option.value] = { node: node, radio: radio };
       group.appendChild(node);
     });
@@ -955,7 +1168,48 @@ var KitStripeStandin = (function () {
       this._panel,
       h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for Stripe.js: test data only, no real payment is made.')
     );
+    localize(group, this._group._locale());
+    localize(this._root.lastChild, this._group._locale());
     this._select(this._selected, false);
+  };
+
+  /** The remove control (CustomerSession `payment_method_remove: 'enabled'`): ask first, then
+   *  detach the method from the customer through the API, as Stripe's element does. */
+  PaymentElement.prototype._askRemove = function (pmId, label) {
+    var self = this;
+    var entry = this._optionNodes[pmId];
+    if (!entry || entry.node.querySelector('.kit-pe__confirm')) return;
+    var titleId = uniqueId('remove');
+    var message = h('div', { class: 'kit-pe__error', role: 'alert' });
+    var cancel = h('button', { type: 'button', class: 'kit-pe__button', onclick: function () {
+      box.remove(); entry.node.querySelector('.kit-pe__remove').focus();
+    } }, 'Cancel');
+    var confirm = h('button', { type: 'button', class: 'kit-pe__button kit-pe__button--danger', onclick: async function () {
+      confirm.disabled = true; cancel.disabled = true;
+      var pm = self._savedMethods().filter(function (p) { return p.id === pmId; })[0];
+      var result = await self._group._removeSavedMethod(pmId);
+      if (result.error) {
+        message.textContent = result.error.message;
+        confirm.disabled = false; cancel.disabled = false;
+        self._emit('savedpaymentmethodremove', { elementType: 'payment', success: false, error: result.error, payment_method: pm });
+        return;
+      }
+      self._removed = self._removed || {};
+      self._removed[pmId] = true;
+      if (self._selected === pmId) {
+        var rest = self._savedMethods();
+        self._selected = rest.length ? rest[0].id : self._newTypes()[0];
+      }
+      self._draw();
+      self._emit('savedpaymentmethodremove', { elementType: 'payment', success: true, payment_method: result.data || pm });
+      self._emitChange();
+    } }, 'Remove');
+    var box = h('div', { class: 'kit-pe__confirm', role: 'group', 'aria-labelledby': titleId },
+      h('p', { id: titleId }, 'Remove ' + label + '? You can add it again later.'),
+      h('div', { class: 'kit-pe__buttons' }, confirm, cancel), message);
+    entry.node.appendChild(box);
+    localize(box, this._group._locale());
+    confirm.focus();
   };
 
   /** Select an option: check its radio, open its form, and tell listeners with `change`. */
@@ -1019,7 +1273,8 @@ var KitStripeStandin = (function () {
   PaymentElement.prototype._validate = function () {
     if (this._loadError) return this._loadError;
     if (this._selected === null) {
-      return { type: 'validation_error', code: 'incomplete', message: 'Please select a payment method.' };
+      return { type: 'validation_error', code: 'incomplete',
+        message: tr('Please select a payment method.', this._group._locale()) };
     }
     if (!NEW_METHODS[this._selected]) return null;
     return this._form(this._selected).validate();
@@ -1100,6 +1355,22 @@ var KitStripeStandin = (function () {
     return this._session;
   };
 
+  Elements.prototype._locale = function () {
+    var locale = String(this._options.locale || 'auto');
+    if (locale === 'auto' && typeof navigator !== 'undefined') locale = navigator.language || 'en';
+    return locale.slice(0, 2).toLowerCase() === 'fr' ? 'fr' : 'en';
+  };
+
+  /** Remove a saved method with the CustomerSession's secret (Stripe.js uses a private
+   *  endpoint for this; the emulator's is `POST /v1/elements/sessions/payment_methods/{id}/detach`). */
+  Elements.prototype._removeSavedMethod = function (pmId) {
+    var params = { client_secret: this._options.clientSecret };
+    if (this._options.customerSessionClientSecret) {
+      params.customer_session_client_secret = this._options.customerSessionClientSecret;
+    }
+    return this._stripe._api('POST', '/v1/elements/sessions/payment_methods/' + pmId + '/detach', params);
+  };
+
   Elements.prototype.create = function (type, options) {
     if (this._elements[type]) {
       throw integrationError('Can only create one Element of type ' + type + '.');
@@ -1123,9 +1394,14 @@ var KitStripeStandin = (function () {
   };
 
   Elements.prototype.update = function (options) {
+    var before = this._locale();
     Object.assign(this._options, options || {});
     var payment = this._elements.payment;
     if (payment && payment._root) applyAppearance(payment._root, this._options.appearance);
+    if (payment && payment._session && this._locale() !== before) {
+      payment._forms = {};
+      payment._draw();
+    }
     return this;
   };
 
@@ -1159,6 +1435,8 @@ var KitStripeStandin = (function () {
   /**
    * create(transport, host?) returns a `Stripe` function. `host` may override:
    *   navigate(url): how a redirect happens (default `window.location.assign`)
+   *   inlineRedirects: true to draw the emulator's test bank page (iDEAL, Bancontact, Sofort)
+   *     inside the element instead of leaving the page; then navigate(return_url) follows
    *   now(): the current date, for expiry checks (default `new Date()`)
    */
   function create(transport, host) {
@@ -1302,8 +1580,19 @@ var KitStripeStandin = (function () {
       if (choice.save) params.setup_future_usage = payment._features().payment_method_save_usage || 'off_session';
       // Stripe.js also sends mandate_data (customer_acceptance online, infer_from_client) for
       // bank debits; the emulator does not take `infer_from_client` yet, so it is left out.
+      if (NEW_METHODS[payment._selected] && (payment._selected === 'sepa_debit' || payment._selected === 'us_bank_account')) {
+        // What Stripe.js sends for bank debits: the customer accepted the mandate online, in
+        // this browser (the API fills in IP address and user agent itself).
+        params.mandate_data = { customer_acceptance: { type: 'online', online: { infer_from_client: true } } };
+      }
       var confirmed = await this._api('POST', '/v1/payment_intents/' + intentId + '/confirm', params);
-      if (confirmed.error) return { error: confirmed.error };
+      if (confirmed.error) {
+        var locale = elements._locale();
+        if (confirmed.error.type === 'card_error') {
+          return { error: Object.assign({}, confirmed.error, { message: tr(confirmed.error.message, locale) }) };
+        }
+        return { error: confirmed.error };
+      }
       var paymentIntent = confirmed.data;
 
       var next = paymentIntent.status === 'requires_action' ? paymentIntent.next_action : null;
@@ -1313,7 +1602,21 @@ var KitStripeStandin = (function () {
         if (authenticated.error) return { error: authenticated.error };
         paymentIntent = authenticated.paymentIntent;
       } else if (next && next.type === 'redirect_to_url') {
-        this._navigate(next.redirect_to_url.url); // a bank's page; it comes back to return_url
+        // A redirect method (iDEAL, Bancontact, Sofort): the customer goes to their bank's page,
+        // which sends them back to return_url. Always, even with redirect: 'if_required'.
+        var bankPage = next.redirect_to_url.url;
+        if (this._host.inlineRedirects && isTestBankPage(bankPage)) {
+          // Inside a notebook the page must not go away: the test bank page is drawn in place
+          // of the element, then the host shows the return page (host.navigate).
+          var outcome = await showBankPage(payment, paymentIntent);
+          var done = await this._api('POST', '/v1/test_helpers/kit/payment_intents/' + paymentIntent.id + '/authenticate',
+            { client_secret: clientSecret, outcome: outcome });
+          if (done.error && !done.error.payment_intent) { payment._draw(); return { error: done.error }; }
+          var afterBank = done.error ? done.error.payment_intent : done.data;
+          this._navigate(returnUrlFor(next.redirect_to_url.return_url || confirmParams.return_url, afterBank, clientSecret));
+          return new Promise(function () {});
+        }
+        this._navigate(bankPage);
         return new Promise(function () {});
       }
       if (redirect === 'if_required') return { paymentIntent: paymentIntent };
@@ -1323,6 +1626,44 @@ var KitStripeStandin = (function () {
       payment._setBusy(false);
     }
   };
+
+  /** The emulator's test bank page for redirect methods: `{public_url}/kit/redirect/pa_nonce_…`. */
+  function isTestBankPage(url) {
+    return /\/kit\/redirect\/pa_nonce_[A-Za-z0-9]+$/.test(String(url || ''));
+  }
+
+  var METHOD_NAMES = { ideal: 'iDEAL', bancontact: 'Bancontact', sofort: 'Sofort' };
+
+  /**
+   * The test bank page ("Authorize test payment" / "Fail test payment", as on Stripe's test
+   * redirect page), drawn inside the element instead of a full-page redirect. Resolves the
+   * customer's choice: 'complete' or 'fail'.
+   */
+  function showBankPage(payment, paymentIntent) {
+    var locale = payment._group._locale();
+    var type = payment._selected;
+    return new Promise(function (resolve) {
+      var titleId = uniqueId('bank-title');
+      var amount = paymentIntent.amount !== undefined
+        ? (paymentIntent.amount / 100).toFixed(2) + ' ' + String(paymentIntent.currency || '').toUpperCase()
+        : '';
+      function choose(outcome) { resolve(outcome); }
+      var authorize = h('button', { type: 'button', class: 'kit-pe__button kit-pe__button--primary',
+        onclick: function () { choose('complete'); } }, 'Authorize test payment');
+      var fail = h('button', { type: 'button', class: 'kit-pe__button', onclick: function () { choose('fail'); } },
+        'Fail test payment');
+      var page = h('div', { class: 'kit-pe__bank', role: 'region', 'aria-labelledby': titleId, 'data-kit-bank-page': type },
+        h('span', { class: 'kit-pe__testmode' }, 'TEST MODE'),
+        h('h2', { id: titleId }, (METHOD_NAMES[type] || 'Bank') + ' test payment page'),
+        h('p', null, 'Stripe would now send your customer to their bank to authorize ' +
+          (amount ? amount : 'this payment') + '. Choose how the test payment ends.'),
+        h('div', { class: 'kit-pe__buttons' }, authorize, fail),
+        h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for the bank redirect: the notebook page stays where it is.'));
+      payment._root.setAttribute('aria-busy', 'false');
+      payment._root.replaceChildren(localize(page, locale));
+      authorize.focus();
+    });
+  }
 
   /** The emulator's 3-D Secure test challenge (Stripe test mode shows a similar page). */
   function isTestAuthentication(next) {
@@ -1395,7 +1736,9 @@ var KitStripeStandin = (function () {
     var url = new URL(returnUrl, typeof window !== 'undefined' ? window.location.href : undefined);
     url.searchParams.set('payment_intent', paymentIntent.id);
     url.searchParams.set('payment_intent_client_secret', clientSecret);
-    url.searchParams.set('redirect_status', paymentIntent.status === 'requires_payment_method' ? 'failed' : 'succeeded');
+    var status = paymentIntent && paymentIntent.status;
+    url.searchParams.set('redirect_status',
+      status === 'succeeded' || status === 'requires_capture' ? 'succeeded' : status === 'processing' ? 'pending' : 'failed');
     return url.toString();
   }
 
@@ -1406,7 +1749,7 @@ var KitStripeStandin = (function () {
     // Exposed for tests and for the curious learner.
     _internals: {
       luhnValid: luhnValid, routingValid: routingValid, ibanValid: ibanValid, brandOf: brandOf,
-      formEncode: formEncode, returnUrlFor: returnUrlFor, CHECKS: CHECKS,
+      formEncode: formEncode, returnUrlFor: returnUrlFor, CHECKS: CHECKS, tr: tr,
     },
   };
 })();

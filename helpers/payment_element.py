@@ -39,9 +39,15 @@ _ALLOWED = (
     ("POST", re.compile(r"/v1/payment_methods")),
     ("GET", re.compile(r"/v1/payment_intents/pi_[A-Za-z0-9]+")),
     ("POST", re.compile(r"/v1/payment_intents/pi_[A-Za-z0-9]+/confirm")),
-    # The emulator's 3-D Secure test page ("Complete" / "Fail"), which Stripe.js would show.
+    # The emulator's 3-D Secure and test bank pages ("Complete" / "Fail", "Authorize test
+    # payment" / "Fail test payment"), which Stripe.js would show or redirect to.
     ("POST", re.compile(r"/v1/test_helpers/kit/payment_intents/pi_[A-Za-z0-9]+/authenticate")),
+    # The remove control (CustomerSession `payment_method_remove`): detach with the session's
+    # secret, never the secret key (see `_detach_with_customer_session`).
+    ("POST", re.compile(r"/v1/elements/sessions/payment_methods/pm_[A-Za-z0-9]+/detach")),
 )
+_DETACH = re.compile(r"/v1/elements/sessions/payment_methods/(pm_[A-Za-z0-9]+)/detach")
+_REDIRECT_TYPES = ("ideal", "bancontact", "sofort")
 
 
 def _read_asset(name: str) -> str:
@@ -85,7 +91,12 @@ class PaymentElement(anywidget.AnyWidget):
         page (`redirect: 'if_required'`), so the notebook never navigates away.
     appearance:
         Stripe's Appearance API, e.g.
-        `{"theme": "stripe", "variables": {"colorPrimary": "#635bff"}}`.
+        `{"theme": "stripe", "variables": {"colorPrimary": "#635bff"}}`. Themes: `"stripe"`,
+        `"night"`, `"flat"`.
+    locale:
+        `stripe.elements({locale})`: `"auto"` (the browser's language), `"en"`, `"fr"`…
+    title:
+        The accessible name of the widget (a region), to tell several checkouts apart.
 
     After a payment attempt, read `status` (the PaymentIntent's status), `payment_intent_id`
     and `error` (`type`, `code`, `decline_code`, `message` of a failed attempt), or register a
@@ -100,6 +111,9 @@ class PaymentElement(anywidget.AnyWidget):
     appearance = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     return_url = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     mode = traitlets.Unicode("emulator").tag(sync=True)
+    locale = traitlets.Unicode("auto").tag(sync=True)
+    # The accessible name of the widget's region (screen readers, tests): "Checkout" by default.
+    title = traitlets.Unicode("Payment Element").tag(sync=True)
 
     # Reported by the browser.
     ready = traitlets.Bool(False).tag(sync=True)
@@ -108,6 +122,7 @@ class PaymentElement(anywidget.AnyWidget):
     payment_intent_id = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     error = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
     attempts = traitlets.Int(0).tag(sync=True)
+    removed = traitlets.Int(0).tag(sync=True)  # saved methods removed with the remove control
 
     def __init__(
         self,
@@ -118,6 +133,8 @@ class PaymentElement(anywidget.AnyWidget):
         layout: str = "accordion",
         return_url: str | None = None,
         appearance: dict | None = None,
+        locale: str = "auto",
+        title: str = "Payment Element",
     ) -> None:
         if not isinstance(client_secret, str) or "_secret_" not in client_secret:
             raise ValueError("client_secret should be a PaymentIntent client secret"
@@ -134,7 +151,7 @@ class PaymentElement(anywidget.AnyWidget):
         self._customer_session_client_secret = customer_session_client_secret
         self._publishable_key = publishable_key or backend.publishable_key
         super().__init__(layout_type=layout, return_url=return_url, appearance=appearance,
-                         mode=backend.mode)
+                         mode=backend.mode, locale=locale, title=title)
 
     def __repr__(self) -> str:
         return (f"PaymentElement(layout={self.layout_type!r}, mode={self.mode!r}, "
@@ -176,14 +193,54 @@ class PaymentElement(anywidget.AnyWidget):
                 404, f"Unrecognized request URL ({method}: {path}). The Payment Element widget"
                 " only forwards the requests Stripe.js makes: GET /v1/elements/sessions,"
                 " POST /v1/payment_methods, GET /v1/payment_intents/{id},"
-                " POST /v1/payment_intents/{id}/confirm and the 3-D Secure test page's"
-                " POST /v1/test_helpers/kit/payment_intents/{id}/authenticate.")
+                " POST /v1/payment_intents/{id}/confirm, the test pages'"
+                " POST /v1/test_helpers/kit/payment_intents/{id}/authenticate and the remove"
+                " control's POST /v1/elements/sessions/payment_methods/{pm}/detach.")
         if not isinstance(params, dict):
             return _stripe_error(400, "Request parameters should be an object.")
         from .emulator import get_emulator
 
-        response = get_emulator().request(method, path, params, api_key=self._publishable_key)
+        emulator = get_emulator()
+        response = emulator.request(method, path, params, api_key=self._publishable_key)
+        detach = _DETACH.fullmatch(path)
+        if detach and response.status == 404 and "Unrecognized request URL" in str(
+                response.body.get("error", {}).get("message", "")):
+            return self._detach_with_customer_session(emulator, detach.group(1), params)
         return {"status": response.status, "body": response.body}
+
+    def _detach_with_customer_session(self, emulator: Any, pm_id: str,
+                                      params: dict[str, Any]) -> dict[str, Any]:
+        """The remove control, until the emulator has its own publishable-key route.
+
+        Stripe.js removes a saved method through a private endpoint authorised by the
+        CustomerSession's client secret. The kernel does the same checks: the session must be
+        this widget's, enable `payment_method_remove`, and the method must be its customer's;
+        only then is the method detached (with the kernel's secret key, which never leaves it).
+        """
+        if params.get("customer_session_client_secret") != self._customer_session_client_secret \
+                or not self._customer_session_client_secret:
+            return _stripe_error(400, "A valid customer_session_client_secret is required to"
+                                 " remove a saved payment method.",
+                                 param="customer_session_client_secret")
+        session = emulator.request("GET", "/v1/elements/sessions", {
+            "client_secret": self._client_secret,
+            "customer_session_client_secret": self._customer_session_client_secret,
+        }, api_key=self._publishable_key)
+        if session.status != 200:
+            return {"status": session.status, "body": session.body}
+        features = (session.body.get("customer_session") or {}).get("features") or {}
+        if features.get("payment_method_remove") != "enabled":
+            return _stripe_error(400, "This CustomerSession does not allow removing saved payment"
+                                 " methods (payment_method_remove is not enabled).")
+        secret_key = _backend().secret_key
+        pm = emulator.request("GET", f"/v1/payment_methods/{pm_id}", {}, api_key=secret_key)
+        customer = (session.body.get("customer") or {}).get("id")
+        if pm.status != 200 or pm.body.get("customer") != customer:
+            return _stripe_error(404, f"No such PaymentMethod: '{pm_id}'",
+                                 code="resource_missing", param="payment_method")
+        detached = emulator.request("POST", f"/v1/payment_methods/{pm_id}/detach", {},
+                                    api_key=secret_key)
+        return {"status": detached.status, "body": detached.body}
 
     # ---- for the notebook -------------------------------------------------------------------
 
@@ -199,6 +256,88 @@ class PaymentElement(anywidget.AnyWidget):
                       "error": self.error})
 
         self.observe(notify, names=["attempts"])
+
+    def on_ready(self, callback: Callable[[], Any]) -> None:
+        """Call `callback()` once the form is drawn in the browser (Stripe.js's `ready`)."""
+
+        def notify(change: dict[str, Any]) -> None:
+            if change["new"]:
+                callback()
+
+        self.observe(notify, names=["ready"])
+
+    def on_change(self, callback: Callable[[str | None], Any]) -> None:
+        """Call `callback(payment_method_type)` when the customer picks another method."""
+
+        def notify(change: dict[str, Any]) -> None:
+            callback(change["new"])
+
+        self.observe(notify, names=["selected_type"])
+
+    # ---- how it looks where no browser runs it (GitHub, nbviewer, nbval) ---------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live widget for Jupyter, plus a static picture (text/html) for viewers that
+        cannot run widgets, such as GitHub. Deterministic: no ids, no secrets, no timestamps."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/html"] = self.static_html()
+        return bundle
+
+    def _session_preview(self) -> dict[str, Any] | None:
+        """What the element would show (emulator mode only: never calls Stripe for a picture)."""
+        if self.mode != "emulator":
+            return None
+        reply = self._relay({"method": "GET", "path": "/v1/elements/sessions", "params": {
+            "client_secret": self._client_secret,
+            **({"customer_session_client_secret": self._customer_session_client_secret}
+               if self._customer_session_client_secret else {})}})
+        return reply["body"] if reply["status"] == 200 else None
+
+    def static_html(self) -> str:
+        """A picture of the form in plain HTML: the saved methods and the new method types."""
+        import html as _html
+
+        session = self._session_preview()
+        rows: list[str] = []
+        amount = ""
+        if session:
+            features = (session.get("customer_session") or {}).get("features") or {}
+            types = session.get("payment_method_types") or ["card"]
+            if features.get("payment_method_redisplay") == "enabled":
+                for pm in (session.get("customer") or {}).get("payment_methods") or []:
+                    if pm["type"] not in types:
+                        continue
+                    details = pm.get(pm["type"]) or {}
+                    name = {"card": str(details.get("brand", "card")).title(),
+                            "sepa_debit": "SEPA Debit", "us_bank_account":
+                            details.get("bank_name") or "Bank account"}.get(
+                                pm["type"], pm["type"])
+                    last4 = f" •••• {details['last4']}" if details.get("last4") else ""
+                    rows.append(name + last4)
+            labels = {"card": "Card", "us_bank_account": "US bank account",
+                      "sepa_debit": "SEPA Debit", "ideal": "iDEAL", "bancontact": "Bancontact",
+                      "sofort": "Sofort"}
+            rows += [labels[t] for t in types if t in labels]
+            intent = session.get("payment_intent") or {}
+            if intent.get("amount") is not None:
+                amount = f" {intent['amount'] / 100:.2f} {str(intent.get('currency')).upper()}"
+        else:
+            rows = ["Card"]
+        items = "".join(
+            f'<li style="padding:10px 12px;border-top:{"0" if i == 0 else "1px solid #e6e6e6"}">'
+            f'{"◉" if i == 0 else "○"} {_html.escape(r)}</li>' for i, r in enumerate(rows))
+        return (
+            '<div class="kit-payment-element-static" style="max-width:420px;font-family:'
+            'sans-serif;font-size:14px;color:#30313d">'
+            '<ul style="list-style:none;margin:0;padding:0;border:1px solid #e6e6e6;'
+            f'border-radius:5px">{items}</ul>'
+            '<div style="margin-top:12px;padding:10px;text-align:center;background:#0055de;'
+            f'color:#fff;border-radius:4px;font-weight:600">Pay{_html.escape(amount)}</div>'
+            '<p style="font-size:12px;color:#6d6e78">A picture of the Payment Element widget'
+            f' (layout: {_html.escape(self.layout_type)}). Run the notebook in JupyterLab or'
+            ' Voilà to pay with it.</p></div>')
 
     @classmethod
     def source(cls, part: str = "checkout") -> str:

@@ -71,6 +71,12 @@ window.fakeTransport = async (method, path, params) => {
       return {status: 402, body: {error: {type: 'card_error', code: 'card_declined',
         decline_code: 'generic_decline', message: 'Your card was declined.', payment_intent: fake.pi}}};
     }
+    if (['ideal', 'bancontact', 'sofort'].includes(fake.cards[params.payment_method])) {
+      fake.pi = Object.assign({}, fake.pi, {status: 'requires_action', payment_method: params.payment_method,
+        next_action: {type: 'redirect_to_url', redirect_to_url: {
+          url: 'http://127.0.0.1:12111/kit/redirect/pa_nonce_Fake0001', return_url: params.return_url}}});
+      return {status: 200, body: fake.pi};
+    }
     const bankDebit = ['us_bank_account', 'sepa_debit'].includes(fake.cards[params.payment_method]);
     fake.pi = Object.assign({}, fake.pi, {status: bankDebit ? 'processing' : 'succeeded',
       payment_method: params.payment_method, next_action: fake.nextAction || null});
@@ -87,8 +93,29 @@ window.fakeTransport = async (method, path, params) => {
     }
     return {status: 200, body: fake.pi};
   }
+  const detach = /^\/v1\/elements\/sessions\/payment_methods\/(pm_\w+)\/detach$/.exec(path);
+  if (method === 'POST' && detach) {
+    const methods = fake.session.customer.payment_methods;
+    const pm = methods.find((p) => p.id === detach[1]);
+    if (fake.detachFails) {
+      return {status: 400, body: {error: {type: 'invalid_request_error', message: 'Removal is not allowed.'}}};
+    }
+    fake.session.customer.payment_methods = methods.filter((p) => p.id !== detach[1]);
+    return {status: 200, body: Object.assign({}, pm, {customer: null})};
+  }
   return {status: 404, body: {error: {type: 'invalid_request_error', message: 'Unrecognized request URL'}}};
 };
+window.FakeStripeInline = KitStripeStandin.create(window.fakeTransport, {
+  inlineRedirects: true,
+  navigate: (url) => {
+    window.kitNavigations.push(url);
+    showStatusPage({Stripe: window.FakeStripeInline, publishableKey: 'pk_test_fake', url,
+      container: document.getElementById('shop'),
+      report: (kind, data) => window.kitEvents.push({kind, data}),
+      onRetry: () => window.kitEvents.push({kind: 'retry', data: {}})});
+  },
+  now: () => new Date('2026-11-26T12:00:00Z'),
+});
 window.FakeStripe = KitStripeStandin.create(window.fakeTransport, {
   navigate: (url) => window.kitNavigations.push(url),
   now: () => new Date('2026-11-26T12:00:00Z'),
@@ -131,7 +158,7 @@ def mount(page: Any, **options: Any) -> None:
             }, options));
         }""".replace("CUSS", json.dumps(CUSS_SECRET)),
         options)
-    page.get_by_role("radiogroup", name="Payment method").wait_for()
+    page.get_by_role("radiogroup").first.wait_for()
 
 
 def calls(page: Any) -> list[tuple[str, str]]:
@@ -482,7 +509,7 @@ def test_bank_debit_options_follow_the_intent(page: Any) -> None:
     names = page.get_by_role("radio").evaluate_all(
         "radios => radios.map(r => document.getElementById(r.getAttribute('aria-labelledby')).textContent)")
     assert names == ["Visa •••• 4242", "Mastercard •••• 4444", "Card", "US bank account",
-                     "SEPA Direct Debit"]
+                     "SEPA Debit"]
 
 
 def test_pay_by_us_bank_account(page: Any) -> None:
@@ -512,8 +539,8 @@ def test_pay_by_us_bank_account(page: Any) -> None:
     ("US bank account", "Routing number", "110000001", "Your routing number is invalid."),
     ("US bank account", "Routing number", "1100", "Your routing number is incomplete."),
     ("US bank account", "Email", "jenny@", "Your email address is invalid."),
-    ("SEPA Direct Debit", "IBAN", "DE89370400440532013001", "Your IBAN is invalid."),
-    ("SEPA Direct Debit", "IBAN", "DE89 3704", "Your IBAN is incomplete."),
+    ("SEPA Debit", "IBAN", "DE89370400440532013001", "Your IBAN is invalid."),
+    ("SEPA Debit", "IBAN", "DE89 3704", "Your IBAN is incomplete."),
 ])
 def test_bank_details_validation(page: Any, method: str, field: str, value: str,
                                  message: str) -> None:
@@ -541,7 +568,7 @@ def test_account_numbers_must_match(page: Any) -> None:
 def test_sepa_iban_is_grouped_and_sent_compact(page: Any) -> None:
     offer_bank_debits(page)
     mount(page, layout="tabs")
-    page.get_by_role("radio", name="SEPA Direct Debit").check()
+    page.get_by_role("radio", name="SEPA Debit").check()
     page.get_by_label("Full name").fill("Jenny Rosen")
     page.get_by_label("Email").fill("jenny@example.com")
     page.get_by_label("IBAN").fill("de89370400440532013000")
@@ -588,3 +615,206 @@ def test_two_checkouts_on_one_page_stay_apart(page: Any) -> None:
     assert first.get_by_label("Card number").count() == 0
     outcomes = [e["target"] for e in page.evaluate("window.kitEvents") if e["kind"] == "outcome"]
     assert outcomes == ["second"]
+
+
+# ---- redirect methods (iDEAL, Bancontact, Sofort) -----------------------------------------------
+
+def offer_redirect_methods(page: Any) -> None:
+    page.evaluate("window.kitFake.session.payment_method_types = "
+                  "['card', 'sepa_debit', 'ideal', 'bancontact', 'sofort']")
+
+
+def test_redirect_methods_follow_the_intent(page: Any) -> None:
+    offer_redirect_methods(page)
+    mount(page)
+    for name in ("iDEAL", "Bancontact", "Sofort", "SEPA Debit", "Card"):
+        assert page.get_by_role("radio", name=name, exact=True).count() == 1, name
+    page.get_by_role("radio", name="iDEAL").check()
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Please select your bank.").first.wait_for()
+    assert events(page, "outcome")[-1]["error"]["type"] == "validation_error"
+
+
+@pytest.mark.parametrize("choice,message,redirect_status", [
+    ("Authorize test payment", "Success! Payment received.", "succeeded"),
+    ("Fail test payment", "Payment failed. Please try another payment method.", "failed"),
+])
+def test_ideal_bank_page_and_return_page_stay_in_place(page: Any, choice: str, message: str,
+                                                       redirect_status: str) -> None:
+    offer_redirect_methods(page)
+    page.evaluate("""async () => {
+        window.checkout = await mountCheckout({Stripe: window.FakeStripeInline, publishableKey: 'pk_test_fake',
+          clientSecret: PI_SECRET, customerSessionClientSecret: CUSS, layout: 'accordion',
+          returnUrl: 'https://shop.example/done?order=123', container: document.getElementById('shop'),
+          report: (kind, data) => window.kitEvents.push({kind, data})});
+    }""".replace("CUSS", json.dumps(CUSS_SECRET)))
+    page.get_by_role("radio", name="iDEAL").check()
+    page.get_by_label("iDEAL Bank").select_option("ing")
+    page.get_by_role("button", name="Pay $10.99").click()
+    bank = page.get_by_role("region", name="iDEAL test payment page")
+    bank.wait_for()
+    bank.get_by_role("button", name=choice).click()
+    page.get_by_text(message).wait_for()
+    url = page.evaluate("window.kitNavigations[0]")
+    assert url == ("https://shop.example/done?order=123&payment_intent=pi_3Test0000000000000000001"
+                   f"&payment_intent_client_secret={PI_SECRET}&redirect_status={redirect_status}")
+    created = [c for c in page.evaluate("window.kitCalls") if c["path"] == "/v1/payment_methods"]
+    assert created[-1]["params"] == {"type": "ideal", "ideal": {"bank": "ing"}, "billing_details": {}}
+    confirm = [c for c in page.evaluate("window.kitCalls") if c["path"].endswith("/confirm")][-1]
+    assert confirm["params"]["return_url"] == "https://shop.example/done?order=123"
+    outcome = events(page, "outcome")[-1]
+    assert outcome["redirect_status"] == redirect_status
+    if redirect_status == "failed":
+        page.get_by_role("button", name="Try another payment method").click()
+        assert events(page, "retry")
+
+
+def test_served_script_redirects_to_the_bank_page(page: Any) -> None:
+    offer_redirect_methods(page)
+    mount(page)
+    page.get_by_role("radio", name="Bancontact").check()
+    page.get_by_label("Full name").fill("Jenny Rosen")
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.wait_for_function("window.kitNavigations.length === 1")
+    assert page.evaluate("window.kitNavigations[0]") == (
+        "http://127.0.0.1:12111/kit/redirect/pa_nonce_Fake0001")
+
+
+# ---- saved methods per CustomerSession ----------------------------------------------------------
+
+def saved_card(pm_id: str, last4: str, allow_redisplay: str, pm_type: str = "card") -> dict:
+    details = {"brand": "visa", "last4": last4, "exp_month": 12, "exp_year": 2034}
+    return {"id": pm_id, "object": "payment_method", "type": pm_type,
+            "allow_redisplay": allow_redisplay, "billing_details": {}, pm_type: details}
+
+
+def set_session(page: Any, methods: list[dict], features: dict) -> None:
+    page.evaluate("([methods, features]) => { window.kitFake.session.customer.payment_methods = methods;"
+                  " window.kitFake.session.customer.default_payment_method = null;"
+                  " window.kitFake.session.customer_session.features = features; }",
+                  [methods, features])
+
+
+def shown(page: Any) -> list[str]:
+    return page.get_by_role("radio").evaluate_all(
+        "radios => radios.map(r => document.getElementById(r.getAttribute('aria-labelledby')).textContent)")
+
+
+@pytest.mark.parametrize("features,expected", [
+    ({"payment_method_redisplay": "disabled"}, ["Card"]),
+    ({}, ["Card"]),
+    ({"payment_method_redisplay": "enabled"}, ["Visa •••• 0001", "Card"]),
+    ({"payment_method_redisplay": "enabled", "payment_method_allow_redisplay_filters": ["limited"]},
+     ["Visa •••• 0002", "Card"]),
+    ({"payment_method_redisplay": "enabled", "payment_method_allow_redisplay_filters":
+      ["always", "limited", "unspecified"], "payment_method_redisplay_limit": 1},
+     ["Visa •••• 0001", "Card"]),
+    ({"payment_method_redisplay": "enabled", "payment_method_allow_redisplay_filters":
+      ["always", "limited", "unspecified"]}, ["Visa •••• 0001", "Visa •••• 0002", "Visa •••• 0003", "Card"]),
+])
+def test_saved_methods_follow_the_customer_session(page: Any, features: dict,
+                                                   expected: list[str]) -> None:
+    methods = [saved_card("pm_a", "0001", "always"), saved_card("pm_b", "0002", "limited"),
+               saved_card("pm_c", "0003", "unspecified"), saved_card("pm_k", "0004", "always", "klarna"),
+               saved_card("pm_s", "0005", "always", "sepa_debit")]
+    set_session(page, methods, features)
+    mount(page)
+    assert shown(page) == expected, "klarna never shows; SEPA not on a card-only intent"
+
+
+def test_redisplay_limit_ten(page: Any) -> None:
+    methods = [saved_card(f"pm_{i:02d}", f"{i:04d}", "always") for i in range(12)]
+    set_session(page, methods, {"payment_method_redisplay": "enabled",
+                                "payment_method_redisplay_limit": 10})
+    mount(page)
+    assert len(shown(page)) == 11
+
+
+def test_save_checkbox_sets_allow_redisplay_and_usage(page: Any) -> None:
+    set_session(page, [], {"payment_method_redisplay": "enabled", "payment_method_save": "enabled",
+                           "payment_method_save_usage": "on_session"})
+    mount(page)
+    fill_card(page, "4242424242424242")
+    page.get_by_label("Save payment details for future purchases").check()
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Success! Payment received.").wait_for()
+    created = [c for c in page.evaluate("window.kitCalls") if c["path"] == "/v1/payment_methods"][-1]
+    assert created["params"]["allow_redisplay"] == "always"
+    confirm = [c for c in page.evaluate("window.kitCalls") if c["path"].endswith("/confirm")][-1]
+    assert confirm["params"]["setup_future_usage"] == "on_session"
+
+
+def test_no_remove_control_unless_enabled(page: Any) -> None:
+    mount(page)
+    assert page.get_by_role("button", name="Remove Visa •••• 4242").count() == 0
+
+
+def test_remove_a_saved_method(page: Any) -> None:
+    page.evaluate("window.kitFake.session.customer_session.features.payment_method_remove = 'enabled'")
+    page.evaluate("window.removals = []")
+    mount(page)
+    page.evaluate("window.checkout.paymentElement.on('savedpaymentmethodremove', e => window.removals.push(e))")
+    page.get_by_role("button", name="Remove Visa •••• 4242").click()
+    dialog = page.get_by_role("group", name="Remove Visa •••• 4242? You can add it again later.")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert page.get_by_role("radio", name="Visa •••• 4242").count() == 1
+    page.get_by_role("button", name="Remove Visa •••• 4242").click()
+    dialog.get_by_role("button", name="Remove", exact=True).click()
+    page.get_by_role("radio", name="Visa •••• 4242").wait_for(state="detached")
+    assert page.get_by_role("radio", name="Mastercard •••• 4444").is_checked()
+    detach = [c for c in page.evaluate("window.kitCalls") if c["path"].endswith("/detach")]
+    assert detach[0]["path"] == "/v1/elements/sessions/payment_methods/pm_visa/detach"
+    assert detach[0]["params"]["customer_session_client_secret"] == CUSS_SECRET
+    removal = page.evaluate("window.removals")[0]
+    assert removal["success"] is True and removal["payment_method"]["id"] == "pm_visa"
+    assert events(page, "remove")[-1] == {"success": True, "payment_method": "pm_visa"}
+
+
+def test_remove_failure_is_shown(page: Any) -> None:
+    page.evaluate("window.kitFake.session.customer_session.features.payment_method_remove = 'enabled';"
+                  "window.kitFake.detachFails = true")
+    mount(page)
+    page.get_by_role("button", name="Remove Visa •••• 4242").click()
+    page.get_by_role("button", name="Remove", exact=True).click()
+    page.get_by_text("Removal is not allowed.").wait_for()
+    assert page.get_by_role("radio", name="Visa •••• 4242").count() == 1
+
+
+# ---- appearance and locales -------------------------------------------------------------------
+
+@pytest.mark.parametrize("theme", ["stripe", "night", "flat"])
+def test_themes(page: Any, theme: str) -> None:
+    mount(page, appearance={"theme": theme, "variables": {"borderRadius": "2px"}})
+    root = page.locator(".kit-pe")
+    assert f"kit-theme-{theme}" in root.get_attribute("class")
+    background = root.evaluate("n => getComputedStyle(n).getPropertyValue('--kit-pe-color-background')")
+    assert background.strip() == {"stripe": "#ffffff", "night": "#30313d", "flat": "#ffffff"}[theme]
+    page.get_by_role("radio", name="Card", exact=True).check()
+    number = page.get_by_label("Card number")
+    assert number.evaluate("n => getComputedStyle(n).borderTopLeftRadius") == "2px"
+    shadow = number.evaluate("n => getComputedStyle(n).boxShadow")
+    assert (shadow == "none") == (theme == "flat")
+
+
+def test_french_locale(page: Any) -> None:
+    mount(page, locale="fr")
+    assert page.get_by_role("radiogroup", name="Moyen de paiement").count() == 1
+    page.get_by_role("radio", name="Carte", exact=True).check()
+    for label in ("Numéro de carte", "Date d'expiration", "Code de sécurité", "Pays", "Code postal"):
+        assert page.get_by_label(label, exact=True).count() == 1, label
+    page.get_by_label("Numéro de carte").fill("4242")
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Votre numéro de carte est incomplet.").first.wait_for()
+    assert events(page, "outcome")[-1]["error"]["message"] == "Votre numéro de carte est incomplet."
+    page.get_by_label("Numéro de carte").fill("4000000000000002")
+    page.get_by_label("Date d'expiration").fill("12 / 34")
+    page.get_by_label("Code de sécurité").fill("123")
+    page.get_by_label("Code postal").fill("94103")
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.get_by_text("Votre carte a été refusée.").wait_for()
+
+
+def test_locale_switch_after_mount(page: Any) -> None:
+    mount(page, locale="en")
+    page.evaluate("window.checkout.elements.update({locale: 'fr'})")
+    page.get_by_role("radio", name="Carte", exact=True).wait_for()

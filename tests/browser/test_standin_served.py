@@ -184,7 +184,7 @@ def test_served_decline_stays_on_the_page(offline_page: Any, emulator_server: An
 
 
 @pytest.mark.parametrize("currency,method", [("usd", "US bank account"),
-                                             ("eur", "SEPA Direct Debit")])
+                                             ("eur", "SEPA Debit")])
 def test_served_bank_debit_is_processing(offline_page: Any, emulator_server: Any, shop: Shop,
                                          currency: str, method: str) -> None:
     """A bank debit does not succeed at once: the return page says it is processing."""
@@ -213,4 +213,36 @@ def test_served_bank_debit_is_processing(offline_page: Any, emulator_server: Any
     assert refreshed.status == "processing"
     expected_type = "us_bank_account" if currency == "usd" else "sepa_debit"
     assert refreshed.payment_method.type == expected_type
+    assert page.kit.outside == []
+
+
+@pytest.mark.parametrize("choice,message,redirect_status", [
+    ("Authorize test payment", "Success! Payment received.", "succeeded"),
+    ("Fail test payment", "Payment failed. Please try another payment method.", "failed"),
+])
+def test_served_ideal_redirects_to_the_bank_and_back(offline_page: Any, emulator_server: Any,
+                                                     shop: Shop, choice: str, message: str,
+                                                     redirect_status: str) -> None:
+    """A plain page: iDEAL leaves for the emulator's test bank page, which returns to return_url."""
+    page = offline_page
+    client = client_for(emulator_server.url)
+    objects = returning_customer(client, "eur")
+    intent = objects["intent"]
+    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
+            "cuss": objects["session"].client_secret, "shop": shop.url}
+    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
+    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
+    page.goto(f"{shop.url}/checkout")
+    page.get_by_role("radio", name="iDEAL").check()
+    page.get_by_label("iDEAL Bank").select_option("rabobank")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(f"{emulator_server.url}/kit/redirect/pa_nonce_*")
+    page.get_by_role("button", name=choice).click()
+    page.wait_for_url(f"{shop.url}/order/123/complete?**")
+    page.get_by_text(message).wait_for()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["order"] == ["123"] and query["redirect_status"] == [redirect_status]
+    refreshed = client.v1.payment_intents.retrieve(intent.id)
+    assert refreshed.status == ("succeeded" if redirect_status == "succeeded"
+                                else "requires_payment_method")
     assert page.kit.outside == []

@@ -128,7 +128,9 @@ def main() -> int:
              "--db", str(workdir / "emulator.sqlite3")], cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(ours_server)
-        peer = subprocess.Popen([str(ensure_localstripe()), "--port", str(peer_port)],
+        # --from-scratch: localstripe otherwise reloads (and pickles) its state in /tmp.
+        peer = subprocess.Popen([str(ensure_localstripe()), "--port", str(peer_port),
+                                 "--from-scratch"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(peer)
         wait_until_up(f"http://127.0.0.1:{emulator_port}/health", ours_server)

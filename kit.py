@@ -5,6 +5,7 @@
     python3 kit.py lab --no-browser --port 8890
     python3 kit.py test [pytest args...]
     python3 kit.py voila [voila args...]
+    python3 kit.py workshop [--host H] [--port N] [--token T] [--pool-size N]
     python3 kit.py regenerate
     python3 kit.py --venv PATH ...  # or KIT_VENV=PATH: use another venv location
 
@@ -31,7 +32,7 @@ import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("lab", "test", "voila", "regenerate")
+COMMANDS = ("lab", "test", "voila", "regenerate", "workshop")
 KEY_VARS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")
 LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 STAMP_NAME = ".kit-install-stamp.json"
@@ -303,6 +304,9 @@ def main(argv: list[str]) -> int:
     if command == "test":
         print("Backend for tests: offline Stripe emulator (in memory, deterministic; "
               "Stripe keys are unset for the run).", flush=True)
+    elif command == "workshop":
+        print("Backend for the workshop: offline Stripe emulator, one sandbox per participant "
+              "(Stripe keys are not used).", flush=True)
     elif command == "regenerate":
         print("Backend for regeneration: offline Stripe emulator (in memory, deterministic).",
               flush=True)
@@ -322,6 +326,10 @@ def main(argv: list[str]) -> int:
             raise KitError(f"{VOILA_NOTEBOOK} is missing; nothing to serve.")
         extra = [] if has_option(args, "--port") else [f"--port={VOILA_PORT}"]
         return replace_process([str(venv_bin(venv, "voila")), VOILA_NOTEBOOK, *extra, *args])
+    if command == "workshop":
+        # Voilà for a room: the app for every participant, the lessons, a facilitator view
+        # (helpers/workshop; the README's "Run a workshop" section).
+        return replace_process([str(python), "-m", "helpers.workshop", *args])
     extra = []
     if hasattr(os, "geteuid") and os.geteuid() == 0 and not has_option(args, "--allow-root"):
         # Containers and CI often run as root; JupyterLab refuses to start there without this.

@@ -16,7 +16,13 @@ import secrets
 import sys
 from pathlib import Path
 
-from .server import DEFAULT_CULL_IDLE, DEFAULT_CULL_INTERVAL, DEFAULT_POOL, serve
+from .server import (
+    DEFAULT_CULL_IDLE,
+    DEFAULT_CULL_INTERVAL,
+    DEFAULT_POOL,
+    DEFAULT_REFILL_DELAY,
+    serve,
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +43,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="seconds before the kernel of a closed tab is shut down "
                              f"(default {DEFAULT_CULL_IDLE})")
     parser.add_argument("--cull-interval", type=int, default=DEFAULT_CULL_INTERVAL)
+    parser.add_argument("--refill-delay", type=float, default=DEFAULT_REFILL_DELAY,
+                        help="seconds before a used preheated kernel is replaced "
+                             f"(default {DEFAULT_REFILL_DELAY:g}: after the burst, not during it)")
     parser.add_argument("--workshop-dir", type=Path, default=None,
                         help="where sandboxes are kept (default .kit/workshop)")
     return parser.parse_args(argv)
@@ -60,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
               " open the app. Add --token auto to require one.", flush=True)
     serve(host=args.host, port=args.port, token=token, pool_size=args.pool_size,
           cull_idle=args.cull_idle, cull_interval=args.cull_interval,
-          workshop_dir=args.workshop_dir)
+          refill_delay=args.refill_delay, workshop_dir=args.workshop_dir)
     return 0
 
 

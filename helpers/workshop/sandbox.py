@@ -100,7 +100,7 @@ def in_memory() -> bool:
 
 
 def workshop_dir() -> Path:
-    return Path(os.environ.get("KIT_WORKSHOP_DIR") or DEFAULT_DIR)
+    return Path(os.environ.get("KIT_WORKSHOP_DIR") or DEFAULT_DIR).expanduser()
 
 
 _emulator_lock = threading.Lock()

@@ -51,11 +51,13 @@ LESSONS = {
 DEFAULT_POOL = 10
 DEFAULT_CULL_IDLE = 20 * 60  # seconds a kernel with no page connected may sit idle
 DEFAULT_CULL_INTERVAL = 60
+DEFAULT_REFILL_DELAY = 20.0  # seconds before a used pool kernel is replaced (see below)
 
 
 def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
                     pool_size: int = DEFAULT_POOL, cull_idle: int = DEFAULT_CULL_IDLE,
-                    cull_interval: int = DEFAULT_CULL_INTERVAL) -> Config:
+                    cull_interval: int = DEFAULT_CULL_INTERVAL,
+                    refill_delay: float = DEFAULT_REFILL_DELAY) -> Config:
     """The traitlets configuration of a workshop server (see the module docstring)."""
     c = Config()
     c.Voila.ip = host
@@ -72,6 +74,10 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
         "default": {"pool_size": 0},
         APP_NOTEBOOK: {"pool_size": pool_size},
     }
+    # Voilà refills the pool 1 s after a kernel is taken: during a burst, that starts a new
+    # kernel (and runs the notebook) for every arrival while the arrivals are being served,
+    # on the same cores. Waiting a little lets the burst finish first.
+    c.VoilaKernelManager.fill_delay = float(refill_delay)
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval
     c.MappingKernelManager.cull_connected = False
@@ -210,7 +216,8 @@ class WorkshopVoila(Voila):
 
 def serve(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
           pool_size: int = DEFAULT_POOL, cull_idle: int = DEFAULT_CULL_IDLE,
-          cull_interval: int = DEFAULT_CULL_INTERVAL, workshop_dir: Path | None = None) -> None:
+          cull_interval: int = DEFAULT_CULL_INTERVAL, refill_delay: float = DEFAULT_REFILL_DELAY,
+          workshop_dir: Path | None = None) -> None:
     """Run the workshop server until Ctrl-C."""
     workshop_dir = Path(workshop_dir or os.environ.get("KIT_WORKSHOP_DIR")
                         or REPO_ROOT / ".kit" / "workshop").resolve()
@@ -220,7 +227,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None
         os.environ.pop(name, None)
     WorkshopVoila.workshop_dir = workshop_dir
     config = workshop_config(host=host, port=port, token=token, pool_size=pool_size,
-                             cull_idle=cull_idle, cull_interval=cull_interval)
+                             cull_idle=cull_idle, cull_interval=cull_interval,
+                             refill_delay=refill_delay)
     app = WorkshopVoila(config=config)
     app.initialize([str(NOTEBOOKS)])
     app.start()

@@ -1,0 +1,267 @@
+"""Load benchmark: N participants arrive at once and each pays, kit server vs plain Voilà.
+
+    .venv/bin/python benchmarks/workshop_load.py                 # N = 10 20 40, both servers
+    .venv/bin/python benchmarks/workshop_load.py --n 10 --modes kit
+
+Each participant is a fresh headless Chromium context (its own localStorage, so its own
+sandbox), all opened together (`asyncio.gather`): the burst of a room opening the link. Each
+one opens the app, waits for the Payment Element to be ready (time to interactive), picks the
+saved Visa, pays and waits for "Success! Payment received." (success).
+
+Servers, both on the same notebook 06 and the same sandboxes directory layout:
+- `kit`: `python -m helpers.workshop --pool-size N` (preheated pool sized for the burst,
+  culling, kit template, tracebacks hidden); measured once the pool is full.
+- `plain`: `voila notebooks/06_workshop_app.ipynb` with Voilà's defaults (a kernel started per
+  page, lab template: its CDN requests are aborted here, as on a room with no internet).
+
+Server memory is the sum of PSS (proportional set size: shared pages split between the
+processes that share them) over the server process and all its children (the kernels),
+after every participant has paid, divided by N. The browser runs on the same 2 cores as the
+server, so the times include that contention: on a real room each participant brings their
+own CPU for the page.
+
+Not run by CI (minutes of wall time); results go to stdout and, with --out, to JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+APP = "06_workshop_app.ipynb"
+LOCAL = ("127.0.0.1", "localhost")
+TIMEOUT_MS = 180_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(workshop_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "KIT_"))}
+    env.update({"KIT_BACKEND": "emulator", "KIT_WORKSHOP_DIR": str(workshop_dir),
+                "KIT_EMULATOR_DB": ":memory:", "PYTHONUNBUFFERED": "1",
+                "JUPYTER_PLATFORM_DIRS": "1"})
+    return env
+
+
+def start_server(mode: str, n: int, tmp: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    workshop_dir = tmp / f"{mode}-{n}"
+    env = clean_env(workshop_dir)
+    log = (tmp / f"{mode}-{n}.log").open("w")
+    if mode == "kit":
+        cmd = [sys.executable, "-m", "helpers.workshop", "--port", str(port),
+               "--pool-size", str(n), "--workshop-dir", str(workshop_dir)]
+        path = f"/voila/render/{APP}"
+    else:
+        cmd = [str(BIN / "voila"), f"notebooks/{APP}", "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1"]
+        path = "/"
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if mode == "kit":
+                with urllib.request.urlopen(base + "/workshop/facilitator.json", timeout=5) as r:
+                    if json.load(r)["kernels"] >= n:
+                        break
+            else:
+                with urllib.request.urlopen(base + "/", timeout=5):
+                    break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    else:
+        raise RuntimeError(f"{mode} server did not get ready")
+    if mode == "kit":
+        time.sleep(3)  # the last pooled kernels finish running the notebook
+    return process, base + path
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def tree_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes and their descendants."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+    return total
+
+
+def tree_pss(pid: int) -> tuple[float, int]:
+    """(MB of PSS over the process and its descendants, number of processes)."""
+    root = psutil.Process(pid)
+    total, count = 0, 0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            total += proc.memory_full_info().pss
+            count += 1
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total / 2**20, count
+
+
+async def participant(browser: Any, url: str, t0: float) -> dict[str, Any]:
+    context = await browser.new_context(viewport={"width": 1000, "height": 900})
+    outside: list[str] = []
+
+    async def route(r: Any) -> None:
+        target = r.request.url
+        if target.startswith(("data:", "blob:")) or any(h in target for h in LOCAL):
+            await r.continue_()
+        else:
+            outside.append(target)
+            await r.abort()
+
+    await context.route("**/*", route)
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    result: dict[str, Any] = {"ok": False, "tti": None, "paid": None, "outside": outside}
+    try:
+        await page.goto(url, timeout=TIMEOUT_MS)
+        result["loaded"] = time.monotonic() - t0
+        widget = page.locator(".kit-payment-element[data-ready=true]")
+        await widget.wait_for()
+        result["tti"] = time.monotonic() - t0
+        await widget.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
+        await widget.get_by_role("button", name="Pay $10.99").click()
+        await widget.get_by_text("Success! Payment received.").wait_for()
+        result["paid"] = time.monotonic() - t0
+        result["ok"] = True
+    except Exception as exc:  # counted as a failure, with the reason
+        result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    finally:
+        await context.close()
+    return result
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+async def burst(mode: str, n: int, tmp: Path, chromium: str) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    process, url = start_server(mode, n, tmp)
+    try:
+        idle_mb, idle_procs = tree_pss(process.pid)
+        server_cpu0 = tree_cpu([process.pid])
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(
+                executable_path=chromium,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            t0 = time.monotonic()
+            results = await asyncio.gather(*(participant(browser, url, t0) for _ in range(n)))
+            wall = time.monotonic() - t0
+            server_cpu = tree_cpu([process.pid]) - server_cpu0
+            # Chromium and Playwright's driver: our descendants outside the server's tree
+            browser_cpu = tree_cpu([os.getpid()]) - tree_cpu([process.pid]) - sum(
+                psutil.Process().cpu_times()[:2])
+            await browser.close()
+        loaded_mb, procs = tree_pss(process.pid)
+    finally:
+        stop(process)
+    ttis = [r["tti"] for r in results if r["tti"] is not None]
+    ok = sum(r["ok"] for r in results)
+    outside = sorted({u for r in results for u in r["outside"]})
+    return {
+        "mode": mode, "n": n, "success": ok, "success_rate": ok / n,
+        "tti_p50": percentile(ttis, 0.5), "tti_p95": percentile(ttis, 0.95),
+        "tti_max": max(ttis) if ttis else None,
+        "paid_p95": percentile([r["paid"] for r in results if r["paid"]], 0.95),
+        "wall_s": wall, "server_cpu_s": server_cpu, "browser_cpu_s": browser_cpu,
+        "loaded_p50": percentile([r["loaded"] for r in results if r.get("loaded")], 0.5),
+        "server_cpu_s_per_participant": server_cpu / n,
+        "server_pss_idle_mb": idle_mb, "server_processes_idle": idle_procs,
+        "server_pss_mb": loaded_mb, "server_processes": procs,
+        "mb_per_participant": loaded_mb / n, "outside_requests": outside,
+        "errors": sorted({r["error"] for r in results if r.get("error")})[:5],
+    }
+
+
+def fmt(value: Any, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[10, 20, 40])
+    parser.add_argument("--modes", nargs="+", default=["kit", "plain"],
+                        choices=["kit", "plain"])
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH",
+                                                             "/usr/bin/chromium"))
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="kit-workshop-load-"))
+    rows = []
+    try:
+        for n in args.n:
+            for mode in args.modes:
+                row = asyncio.run(burst(mode, n, tmp, args.chromium))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n{'server':<6} {'N':>3} {'success':>8} {'TTI p50':>8} {'TTI p95':>8} "
+          f"{'TTI max':>8} {'MB/participant':>15} {'outside reqs':>13}")
+    for r in rows:
+        per_participant = fmt(r["mb_per_participant"], ".0f")
+        print(f"{r['mode']:<6} {r['n']:>3} {r['success']:>4}/{r['n']:<3} "
+              f"{fmt(r['tti_p50']):>8} {fmt(r['tti_p95']):>8} {fmt(r['tti_max']):>8} "
+              f"{per_participant:>15} {len(r['outside_requests']):>13}")
+    print(f"\n(machine: {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GiB;"
+          f" target: 40 participants, 100% success, TTI p95 <= 5 s, <= 150 MB/participant;"
+          f" mean of TTIs {statistics.fmean([r['tti_p50'] or 0 for r in rows]):.2f} s)")
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

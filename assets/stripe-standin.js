@@ -101,10 +101,12 @@ var KitStripeStandin = (function () {
     return match[1];
   }
 
-  var nextId = 0;
+  /** Ids unique in the whole page. The widget's module may be evaluated once per widget (each
+   *  with its own copy of this script), so the counter lives on the global object. */
   function uniqueId(name) {
-    nextId += 1;
-    return 'kit-pe-' + nextId + '-' + name;
+    var g = typeof globalThis !== 'undefined' ? globalThis : window;
+    g.__kitStandinIds = (g.__kitStandinIds || 0) + 1;
+    return 'kit-pe-' + g.__kitStandinIds + '-' + name;
   }
 
   /** Build a DOM element: h('div', {class: 'x', 'aria-label': 'y'}, child, 'text', ...). */

@@ -251,3 +251,103 @@ def checkout_notebook() -> str:
     if not (ROOT / notebook).exists():
         pytest.fail(f"{notebook} does not exist.", pytrace=False)
     return notebook
+
+
+# ---- module-scoped servers and pages (one per test module: the Payment Element scenarios) -----
+
+@pytest.fixture(scope="module")
+def module_page(browser: object) -> Iterator[object]:
+    """Like `offline_page`, but shared by the tests of one module (one render, many checks)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    guard = OfflineGuard()
+    context.route("**/*", guard.handle)
+    page = context.new_page()
+    page.kit = guard
+    page.kit_console = []
+    page.on("console", lambda msg: page.kit_console.append(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda exc: page.kit_console.append(f"pageerror: {exc}"))
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+@dataclass
+class NotebookServer:
+    """A Jupyter front end (Voilà or JupyterLab) serving `root`, with its emulator database."""
+
+    base: str
+    root: Path
+    env: dict[str, str]
+    log: Path
+    token: str = ""
+
+    @property
+    def db(self) -> Path:
+        return Path(self.env["KIT_EMULATOR_DB"])
+
+    def log_tail(self, n: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+def _serve(tmp: Path, argv: list[str], check_path: str, **env: str) -> tuple[subprocess.Popen,
+                                                                           NotebookServer]:
+    port = free_port()
+    argv = [a.replace("{port}", str(port)) for a in argv]
+    environment = kit_env(tmp, **env)
+    log = tmp / f"server-{port}.log"
+    process = subprocess.Popen(argv, cwd=tmp, env=environment, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_answers(base + check_path, process, timeout=90)
+    return process, NotebookServer(base, tmp, environment, log)
+
+
+@pytest.fixture(scope="module")
+def voila_on(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], NotebookServer]]:
+    """`voila_on(directory)`: Voilà in tree mode on `directory`, for the whole module."""
+    processes: list[subprocess.Popen] = []
+
+    def start(directory: Path) -> NotebookServer:
+        process, server = _serve(
+            directory, [str(BIN / "voila"), "--no-browser", "--port={port}",
+                        "--Voila.ip=127.0.0.1", "--show_tracebacks=False", str(directory)], "/")
+        processes.append(process)
+        return server
+
+    yield start
+    for process in processes:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab_on(tmp_path_factory: pytest.TempPathFactory
+                   ) -> Iterator[Callable[[Path], NotebookServer]]:
+    """`jupyter_lab_on(directory)`: JupyterLab on `directory` for the whole module: token auth,
+    no news toast, no update check, no autosave (the test notebook is never written back)."""
+    processes: list[subprocess.Popen] = []
+
+    def start(directory: Path) -> NotebookServer:
+        settings = directory / ".lab-user-settings"
+        for plugin, values in {
+            "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+                '{"fetchNews": "false", "checkForUpdates": false}',
+            "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": '{"autosave": false}',
+        }.items():
+            path = settings / plugin
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(values)
+        token = "kit-browser-test-token"
+        process, server = _serve(
+            directory, [str(BIN / "jupyter"), "lab", "--no-browser", "--port={port}",
+                        "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
+                        f"--ServerApp.root_dir={directory}", "--LabApp.news_url=None",
+                        f"--LabApp.user_settings_dir={settings}",
+                        f"--LabApp.workspaces_dir={directory / '.lab-workspaces'}",
+                        "--LabApp.expose_app_in_browser=True", "--allow-root"], "/api/status")
+        server.token = token
+        processes.append(process)
+        return server
+
+    yield start
+    for process in processes:
+        stop(process)

@@ -1,5 +1,9 @@
 """Voilà serves the client-side notebook; Chromium pays with the Payment Element widget.
 
+Two parts: notebook 03 itself (a fresh Voilà, pay with the saved Visa), and the scenario
+notebook of checkout_scenarios.py (one Voilà and one page for the module; the same checks run
+in JupyterLab in test_lab_checkout.py). The scenario run also takes the README's screenshots.
+
 Offline (emulator mode): the widget uses the Stripe.js stand-in, whose requests go through the
 kernel to the emulator. Afterwards the test opens the same emulator database and checks the
 PaymentIntent's status there, not only what the page says.
@@ -7,10 +11,25 @@ PaymentIntent's status there, not only what the page says.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from checkout_scenarios import (  # noqa: F401  (the shared tests are collected from here)
+    test_decline_then_retry,
+    test_ideal_authorize,
+    test_ideal_fail,
+    test_pay_with_saved_card,
+    test_remove_saved_method,
+    test_save_new_card_then_redisplayed,
+    test_saved_methods_follow_customer_session,
+    test_sepa_is_processing,
+    test_themes_screenshots,
+    test_three_d_secure_complete,
+    test_three_d_secure_fail,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,41 +78,20 @@ def test_pay_with_saved_visa(offline_page: Any, voila: Any, checkout_notebook: s
     assert page.kit.outside_but_voila_template == []
 
 
-def test_declined_new_card(offline_page: Any, voila: Any, checkout_notebook: str) -> None:
-    page = offline_page
-    server = voila()
-    widget = open_checkout(page, server, checkout_notebook)
-    widget.get_by_role("radio", name="Card", exact=True).check()
-    widget.get_by_label("Card number").fill("4000000000000002")
-    widget.get_by_label("Expiration date").fill("12 / 34")
-    widget.get_by_label("Security code").fill("123")
-    widget.get_by_label("ZIP").fill("94103")
-    widget.get_by_role("button", name="Pay $10.99").click()
-    widget.get_by_text("Your card was declined.").wait_for()
-    widget.get_by_text("Payment failed. Please try another payment method.").wait_for()
-
-    pi_id = widget.get_attribute("data-payment-intent")
-    intent = payment_intent(server, pi_id)
-    assert intent["status"] == "requires_payment_method"
-    assert intent["last_payment_error"]["decline_code"] == "generic_decline"
-    assert page.kit.outside_but_voila_template == []
-
-
-def test_three_d_secure_card(offline_page: Any, voila: Any, checkout_notebook: str) -> None:
-    page = offline_page
-    server = voila()
-    widget = open_checkout(page, server, checkout_notebook)
-    widget.get_by_role("radio", name="Card", exact=True).check()
-    widget.get_by_label("Card number").fill("4000002760003184")
-    widget.get_by_label("Expiration date").fill("12 / 34")
-    widget.get_by_label("Security code").fill("123")
-    widget.get_by_label("ZIP").fill("94103")
-    widget.get_by_role("button", name="Pay $10.99").click()
-    dialog = page.get_by_role("dialog", name="3D Secure 2 test authentication")
-    dialog.wait_for()
-    page.screenshot(path=str(Path(server.log).with_name("voila-3ds.png")))
-    dialog.get_by_role("button", name="Complete authentication").click()
-    widget.get_by_text("Success! Payment received.").wait_for()
-    intent = payment_intent(server, widget.get_attribute("data-payment-intent"))
-    assert intent["status"] == "succeeded"
-    assert page.url.startswith(server.base), "the page never left the notebook"
+@pytest.fixture(scope="module")
+def scenarios(module_page: Any, voila_on: Any, tmp_path_factory: Any) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("voila")
+    notebook = write_notebook(root)
+    server = voila_on(root)
+    page = module_page
+    page.goto(f"{server.base}/voila/render/{notebook.name}")
+    try:
+        page.locator(".kit-payment-element[data-ready='true']").first.wait_for(
+            timeout=WIDGET_TIMEOUT_MS)
+    except Exception as exc:
+        raise AssertionError(f"no widget in Voilà.\nconsole: {page.kit_console[-20:]}"
+                             f"\nlog:\n{server.log_tail()}") from exc
+    yield page, server
+    errors = [line for line in page.kit_console if line.startswith("pageerror")]
+    assert not errors, errors
+    assert page.kit.outside_but_voila_template == [], "nothing but the template leaves 127.0.0.1"

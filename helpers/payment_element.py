@@ -47,7 +47,9 @@ _ALLOWED = (
     ("POST", re.compile(r"/v1/elements/sessions/payment_methods/pm_[A-Za-z0-9]+/detach")),
 )
 _DETACH = re.compile(r"/v1/elements/sessions/payment_methods/(pm_[A-Za-z0-9]+)/detach")
-_REDIRECT_TYPES = ("ideal", "bancontact", "sofort")
+# How the Payment Element names card brands (assets/stripe-standin.js BRANDS).
+_BRANDS = {"amex": "American Express", "diners": "Diners Club", "discover": "Discover",
+           "unionpay": "UnionPay", "jcb": "JCB", "mastercard": "Mastercard", "visa": "Visa"}
 
 
 def _read_asset(name: str) -> str:
@@ -310,7 +312,8 @@ class PaymentElement(anywidget.AnyWidget):
                     if pm["type"] not in types:
                         continue
                     details = pm.get(pm["type"]) or {}
-                    name = {"card": str(details.get("brand", "card")).title(),
+                    brand = str(details.get("brand", "card"))
+                    name = {"card": _BRANDS.get(brand, brand.title()),
                             "sepa_debit": "SEPA Debit", "us_bank_account":
                             details.get("bank_name") or "Bank account"}.get(
                                 pm["type"], pm["type"])

@@ -240,3 +240,83 @@ def test_module_is_one_file_in_order(emulator: Emulator) -> None:
     assert order == sorted(order)
     assert not re.search(r"^\s*import\s", esm, re.M), "anywidget cannot resolve imports"
     assert esm.count("export default") == 1
+
+
+# ---- issue 4: remove control, callbacks, static picture ---------------------------------------
+
+def removable(checkout: dict[str, Any], remove: str = "enabled") -> tuple[PaymentElement, str]:
+    customer = checkout["customer"]
+    session = stripe.CustomerSession.create(customer=customer.id, components={"payment_element": {
+        "enabled": True, "features": {"payment_method_redisplay": "enabled",
+                                      "payment_method_remove": remove}}})
+    widget = PaymentElement(checkout["intent"].client_secret, session.client_secret)
+    return widget, session.client_secret
+
+
+def detach(widget: PaymentElement, pm_id: str, cuss: str) -> dict[str, Any]:
+    return command(widget, "kit_stripe_request", {
+        "method": "POST", "path": f"/v1/elements/sessions/payment_methods/{pm_id}/detach",
+        "params": {"client_secret": widget._client_secret,
+                   "customer_session_client_secret": cuss}})
+
+
+def test_remove_detaches_when_the_session_allows_it(checkout: dict[str, Any]) -> None:
+    widget, cuss = removable(checkout)
+    reply = detach(widget, checkout["pm"].id, cuss)
+    assert reply["status"] == 200, reply
+    assert reply["body"]["id"] == checkout["pm"].id
+    assert stripe.PaymentMethod.retrieve(checkout["pm"].id).customer is None
+
+
+def test_remove_refused_without_the_feature(checkout: dict[str, Any]) -> None:
+    widget, cuss = removable(checkout, "disabled")
+    reply = detach(widget, checkout["pm"].id, cuss)
+    assert reply["status"] == 400
+    assert "payment_method_remove" in reply["body"]["error"]["message"]
+    assert stripe.PaymentMethod.retrieve(checkout["pm"].id).customer == checkout["customer"].id
+
+
+def test_remove_refused_for_another_customers_method(checkout: dict[str, Any]) -> None:
+    widget, cuss = removable(checkout)
+    other = stripe.Customer.create(name="Someone Else")
+    theirs = stripe.PaymentMethod.attach("pm_card_mastercard", customer=other.id)
+    reply = detach(widget, theirs.id, cuss)
+    assert reply["status"] == 404
+    assert stripe.PaymentMethod.retrieve(theirs.id).customer == other.id
+
+
+def test_remove_needs_this_widgets_session_secret(checkout: dict[str, Any]) -> None:
+    widget, _ = removable(checkout)
+    reply = detach(widget, checkout["pm"].id, FAKE_CUSS_SECRET)
+    assert reply["status"] == 400
+    assert stripe.PaymentMethod.retrieve(checkout["pm"].id).customer == checkout["customer"].id
+
+
+def test_ready_and_change_callbacks(emulator: Emulator) -> None:
+    widget = PaymentElement(FAKE_PI_SECRET)
+    events: list[Any] = []
+    widget.on_ready(lambda: events.append("ready"))
+    widget.on_change(events.append)
+    widget.set_state({"ready": True})
+    widget.set_state({"selected_type": "card"})
+    widget.set_state({"selected_type": "ideal"})
+    assert events == ["ready", "card", "ideal"]
+
+
+def test_locale_and_title_are_synced(emulator: Emulator) -> None:
+    widget = PaymentElement(FAKE_PI_SECRET, locale="fr", title="Checkout for Jenny")
+    state = widget.get_state()
+    assert (state["locale"], state["title"]) == ("fr", "Checkout for Jenny")
+
+
+def test_static_html_picture_is_deterministic_and_secret_free(checkout: dict[str, Any]) -> None:
+    widget = PaymentElement(checkout["intent"].client_secret, checkout["session"].client_secret)
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    html = data["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in data, "the live widget stays first"
+    assert "Visa •••• 4242" in html and "Pay 10.99 USD" in html
+    assert "_secret_" not in html and "pi_" not in html and "pm_" not in html
+    assert html == widget.static_html()
+    no_session = PaymentElement(FAKE_PI_SECRET)
+    assert "Card" in no_session.static_html()

@@ -41,7 +41,13 @@ RECORDING_STRIPE_JS = r"""
             record('create', [type, options || null]);
             var handlers = {};
             return {
-              on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); return this; },
+              on: function (name, fn) {
+                (handlers[name] = handlers[name] || []).push(fn);
+                if ((window.__kitHandlers = window.__kitHandlers || []).indexOf(handlers) === -1) {
+                  window.__kitHandlers.push(handlers);
+                }
+                return this;
+              },
               mount: function (target) {
                 var node = typeof target === 'string' ? document.querySelector(target) : target;
                 record('mount', [typeof target === 'string' ? target : node.id]);
@@ -99,9 +105,18 @@ def test_widget_loads_real_stripe_js_with_test_keys(offline_page: Any, voila: An
     assert by_name["mount"][0] == ["payment-element"]
     assert by_name["retrievePaymentIntent"][0] == [options["clientSecret"]]
 
-    # The page code's confirm call, as the seed writes it (with redirect: 'if_required').
     widget = page.locator(".kit-payment-element").filter(
         has=page.get_by_text("Recorded Payment Element (fake Stripe.js)")).first
+    # A redirect method would take the notebook to the bank's site: online, the widget refuses.
+    fire = ("type => window.__kitHandlers.forEach(h => (h.change || []).forEach(fn => fn("
+            "{elementType: 'payment', empty: false, complete: true, value: {type}})))")
+    page.evaluate(fire, "ideal")
+    widget.get_by_role("note").filter(has_text="would take this notebook away").wait_for()
+    assert widget.get_by_role("button", name="Pay $10.99").is_disabled()
+    page.evaluate(fire, "card")
+    assert widget.get_by_role("button", name="Pay $10.99").is_enabled()
+
+    # The page code's confirm call, as the seed writes it (with redirect: 'if_required').
     widget.get_by_role("button", name="Pay $10.99").click()
     widget.get_by_text("Success! Payment received.").wait_for()
     confirm = page.evaluate(
@@ -111,3 +126,17 @@ def test_widget_loads_real_stripe_js_with_test_keys(offline_page: Any, voila: An
 
     outside = page.kit.outside_but_voila_template
     assert set(outside) == {STRIPE_JS}, f"requests left 127.0.0.1: {outside}"
+
+    # Same notebook, a browser where js.stripe.com is blocked: a clear message, not a blank box.
+    blocked = page.context.browser.new_context()
+    blocked.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        server.base) else route.abort())
+    other = blocked.new_page()
+    try:
+        other.goto(server.url(checkout_notebook))
+        alert = other.get_by_role("alert").filter(
+            has_text="Stripe.js could not be loaded from https://js.stripe.com/v3/").first
+        alert.wait_for(timeout=WIDGET_TIMEOUT_MS)
+        assert "To work offline, remove the test keys" in alert.inner_text()
+    finally:
+        blocked.close()

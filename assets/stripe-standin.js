@@ -1113,12 +1113,31 @@ var KitStripeStandin = (function () {
   /** New method types to offer: the intent's types that the stand-in can collect. */
   PaymentElement.prototype._newTypes = function () {
     var types = (this._session && this._session.payment_method_types) || ['card'];
-    return Object.keys(NEW_METHODS).filter(function (type) { return types.indexOf(type) !== -1; });
+    var offered = Object.keys(NEW_METHODS).filter(function (type) { return types.indexOf(type) !== -1; });
+    // paymentMethodOrder: the types you list come first, in your order; the rest keep theirs.
+    var order = Array.isArray(this._options.paymentMethodOrder) ? this._options.paymentMethodOrder : [];
+    var first = order.filter(function (type, i) { return offered.indexOf(type) !== -1 && order.indexOf(type) === i; });
+    return first.concat(offered.filter(function (type) { return first.indexOf(type) === -1; }));
+  };
+
+  /** defaultValues.billingDetails: prefill what the form collects (name, email, country, ZIP). */
+  PaymentElement.prototype._prefill = function (form) {
+    var billing = (this._options.defaultValues && this._options.defaultValues.billingDetails) || {};
+    var address = billing.address || {};
+    var values = { name: billing.name, email: billing.email, country: address.country, postal: address.postal_code };
+    Object.keys(values).forEach(function (key) {
+      var field = form.fields[key];
+      if (!field || values[key] === undefined || values[key] === null) return;
+      field.input.value = String(values[key]);
+      field.input.dispatchEvent(new Event('change'));
+    });
+    form.refresh(false);
   };
 
   PaymentElement.prototype._form = function (type) {
     if (!this._forms[type]) {
       this._forms[type] = NEW_METHODS[type].build(this);
+      this._prefill(this._forms[type]);
       localize(this._forms[type].node, this._group._locale());
     }
     return this._forms[type];

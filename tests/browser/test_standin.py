@@ -818,3 +818,23 @@ def test_locale_switch_after_mount(page: Any) -> None:
     mount(page, locale="en")
     page.evaluate("window.checkout.elements.update({locale: 'fr'})")
     page.get_by_role("radio", name="Carte", exact=True).wait_for()
+
+
+def test_payment_method_order_and_default_values(page: Any) -> None:
+    offer_redirect_methods(page)
+    page.evaluate("""async () => {
+        const stripe = window.FakeStripe('pk_test_fake');
+        const elements = stripe.elements({clientSecret: PI_SECRET});
+        elements.create('payment', {layout: 'accordion', paymentMethodOrder: ['ideal', 'sepa_debit'],
+          defaultValues: {billingDetails: {name: 'Jenny Rosen', email: 'jenny@example.com',
+                                           address: {country: 'GB', postal_code: 'WS11 1DB'}}}}).mount('#shop');
+    }""")
+    page.get_by_role("radiogroup").wait_for()
+    new_types = [name for name in shown(page) if "••••" not in name]
+    assert new_types == ["iDEAL", "SEPA Debit", "Card", "Bancontact", "Sofort"]
+    page.get_by_role("radio", name="SEPA Debit").check()
+    assert page.get_by_label("Full name").input_value() == "Jenny Rosen"
+    assert page.get_by_label("Email").input_value() == "jenny@example.com"
+    page.get_by_role("radio", name="Card", exact=True).check()
+    assert page.get_by_label("Country").input_value() == "GB"
+    assert page.get_by_label("Postal code").input_value() == "WS11 1DB"

@@ -318,9 +318,10 @@ var KitStripeStandin = (function () {
       return { label: brandName(details.brand) + last4, extra: expiry, icon: iconFor('card', details.brand) };
     }
     if (pm.type === 'us_bank_account') return { label: (details.bank_name || 'Bank account') + last4, extra: 'Bank account', icon: ICONS.bank };
-    if (pm.type === 'sepa_debit') return { label: 'SEPA Direct Debit' + last4, extra: details.country || '', icon: ICONS.bank };
+    if (pm.type === 'sepa_debit') return { label: 'SEPA Debit' + last4, extra: details.country || '', icon: ICONS.bank };
     if (pm.type === 'link') return { label: 'Link', extra: details.email || '', icon: ICONS.link };
-    return { label: pm.type.replace(/_/g, ' ') + last4, extra: '', icon: ICONS.bank };
+    var names = { ideal: 'iDEAL', bancontact: 'Bancontact', sofort: 'Sofort' };
+    return { label: (names[pm.type] || pm.type.replace(/_/g, ' ')) + last4, extra: '', icon: ICONS.bank };
   }
 
   /* ------------------------------------------------------------------------------------ *

@@ -50,6 +50,7 @@ CELLS = [
     'checkout("filters all limit 1", filters,'
     ' {"payment_method_allow_redisplay_filters": EVERYTHING, "payment_method_redisplay_limit": 1})',
     'checkout("limit 10", many, {"payment_method_redisplay_limit": 10})',
+    'checkout("filters default eur", filters, currency="eur")',
     'checkout("saved card", helpers.returning_customer())',
     'checkout("decline then retry", helpers.returning_customer())',
     'checkout("3ds complete", helpers.returning_customer())',
@@ -158,6 +159,8 @@ def test_saved_methods_follow_customer_session(scenarios: Any) -> None:
         assert saved_names(region) == names, (title, saved_names(region))
         # never the saved SEPA debit (a USD intent cannot use it)
         assert region.get_by_role("radio", name="SEPA Debit •••• 3000").count() == 0
+    eur = widget(page, "filters default eur")  # a EUR intent accepts the saved SEPA debit
+    assert saved_names(eur) == ["Visa •••• 4242", "SEPA Debit •••• 3000"]
     many = widget(page, "limit 10")
     assert saved_names(many) == ["Visa •••• 4242"] * 10
     for name in ("Card", "US bank account"):

@@ -8,7 +8,9 @@ the very same checks (`check_*` functions below) against the same notebook.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +135,11 @@ def emulator_get(db: Path, path: str) -> dict[str, Any]:
 # ---- the checks (imported by test_lab_checkout.py and test_voila_checkout.py) ----------------
 # Each test takes `scenarios`: (page, server) with the scenario notebook rendered.
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are rewritten only on request (KIT_UPDATE_SCREENSHOTS=1), so a test
+# run leaves the repository clean; otherwise they go to a temporary directory.
+SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+               if os.environ.get("KIT_UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / "kit-screenshots")
 DECLINED = "Your card was declined."
 FAILED = "Payment failed. Please try another payment method."
 SUCCESS = "Success! Payment received."
@@ -202,9 +208,13 @@ def three_d_secure(scenarios: Any, title: str, button: str, shot: str | None = N
     pay(region)
     dialog = page.get_by_role("dialog", name="3D Secure 2 test authentication")
     dialog.wait_for()
-    if shot:
+    if shot:  # the challenge and what is around it
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / shot), animations="disabled")
+        box = dialog.bounding_box()
+        pad = 60
+        page.screenshot(path=str(SCREENSHOTS / shot), animations="disabled", clip={
+            "x": max(box["x"] - pad, 0), "y": max(box["y"] - pad, 0),
+            "width": box["width"] + 2 * pad, "height": box["height"] + 2 * pad})
     dialog.get_by_role("button", name=button).click()
     return region
 

@@ -16,8 +16,17 @@ What runs in the browser is `assets/checkout.js`, the guide's checkout.js + stat
 Where the secrets go. A widget's *synced traits* are copied into the notebook file when the
 notebook is saved with widget state. So the two client secrets stay in private Python
 attributes, and the browser asks for them when the widget is drawn (`kit_config`). The traits
-hold only what is safe to save: layout_type, appearance, return_url, mode and the outcome
-(ready, selected_type, status, payment_intent_id, error, attempts).
+hold only what is safe to save: layout_type, appearance, locale, title, return_url, mode and
+the outcome (ready, selected_type, status, payment_intent_id, error, attempts, removed).
+
+Redirect methods (iDEAL, Bancontact, Sofort). Offline, the stand-in draws the test bank page
+inside the widget and then the return page (the guide's status.js, `showStatusPage` in
+checkout.js), so the notebook never navigates away. Online, the real Stripe.js would take the
+whole notebook to the bank, so the widget refuses redirect methods (Pay stays disabled, with a
+note); try them on a web page instead.
+
+Where no widget can run (GitHub, nbviewer), the output's `text/html` is a static picture of the
+form (`static_html()`).
 """
 
 from __future__ import annotations

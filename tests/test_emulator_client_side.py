@@ -92,3 +92,33 @@ def test_a_publishable_key_cannot_reach_server_endpoints(emulator: Emulator, pat
     response = emulator.request("GET", path, {}, DEFAULT_PUBLISHABLE_KEY)
     assert response.status in (401, 405)
     assert "error" in response.body
+
+
+def detach_saved(emulator: Emulator, pm: str, session_secret: str):
+    return emulator.request("POST", f"/v1/elements/sessions/payment_methods/{pm}/detach",
+                            {"customer_session_client_secret": session_secret},
+                            DEFAULT_PUBLISHABLE_KEY)
+
+
+def test_remove_a_saved_method_with_the_customer_session(
+        emulator: Emulator, client: stripe.StripeClient, customer: stripe.Customer) -> None:
+    visa = next(pm.id for pm in client.v1.customers.payment_methods.list(customer.id).data
+                if pm.card.last4 == "4242")
+    _, no_remove = secrets_for(client, customer)
+    assert detach_saved(emulator, visa, no_remove).status == 400
+    _, session = secrets_for(client, customer, payment_method_remove="enabled")
+    bob = client.v1.customers.create({"name": "Bob"})
+    bobs = client.v1.payment_methods.attach("pm_card_amex", {"customer": bob.id})
+    assert detach_saved(emulator, bobs.id, session).status == 404  # not Jenny's
+    removed = detach_saved(emulator, visa, session)
+    assert removed.status == 200 and removed.body["customer"] is None
+    assert shown(emulator, *secrets_for(client, customer)) == ["4444"]
+
+
+def test_saved_methods_the_payment_cannot_use_do_not_count(
+        emulator: Emulator, client: stripe.StripeClient, customer: stripe.Customer) -> None:
+    sepa = client.v1.payment_methods.attach("pm_success_de", {"customer": customer.id})
+    client.v1.payment_methods.update(sepa.id, {"allow_redisplay": "always"})
+    # a USD payment: the newest saved method (SEPA) is hidden and the limit still shows a card
+    assert shown(emulator, *secrets_for(client, customer, payment_method_redisplay_limit=1)) \
+        == ["4444"]

@@ -21,7 +21,8 @@ REDISPLAYABLE_TYPES = ("card", "link", "us_bank_account", "acss_debit", "sepa_de
 
 
 def select_redisplayable(methods: list[dict[str, Any]], default_id: str | None,
-                         features: dict[str, Any]) -> list[dict[str, Any]]:
+                         features: dict[str, Any],
+                         usable_types: list[str] | None = None) -> list[dict[str, Any]]:
     """The saved methods a Payment Element shows, given the CustomerSession's features.
 
     Redisplay on; redisplayable types only; `allow_redisplay` in the filters (default
@@ -33,15 +34,20 @@ def select_redisplayable(methods: list[dict[str, Any]], default_id: str | None,
     filters = features.get("payment_method_allow_redisplay_filters") or ["always"]
     limit = features.get("payment_method_redisplay_limit") or 3
     chosen = [pm for pm in methods
-              if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters]
+              if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters
+              # A saved method the payment cannot use (a SEPA debit for a USD payment) is not
+              # offered, and does not use up the limit (UNCONFIRMED; the kit's reading).
+              and (usable_types is None or pm["type"] in usable_types)]
     chosen.sort(key=lambda pm: (pm["id"] != default_id, -pm["created"]))
     return chosen[:limit]
 
 
-def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any]) -> list:
+def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any],
+                  usable_types: list[str] | None = None) -> list:
     methods = ctx.store.list(ctx.account, "payment_method", customer=customer["id"])
     default = customer["invoice_settings"].get("default_payment_method")
-    return [public(pm) for pm in select_redisplayable(methods, default, features)]
+    chosen = select_redisplayable(methods, default, features, usable_types)
+    return [public(pm) for pm in chosen]
 
 
 @route("GET", "/v1/elements/sessions", None, publishable=True)
@@ -75,7 +81,8 @@ def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         customer_info = {
             "id": customer["id"],
             "default_payment_method": customer["invoice_settings"]["default_payment_method"],
-            "payment_methods": redisplayable(ctx, customer, features),
+            "payment_methods": redisplayable(ctx, customer, features,
+                                             pi["payment_method_types"]),
         }
     return {
         "object": "elements_session",
@@ -86,3 +93,26 @@ def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "customer": customer_info,
         "customer_session": session_info,
     }
+
+
+@route("POST", "/v1/elements/sessions/payment_methods/{pm}/detach", None, publishable=True)
+def detach_saved(ctx: Context, params: dict[str, Any], pm: str) -> dict[str, Any]:
+    """The Payment Element's remove control (`payment_method_remove`): detach with the
+    CustomerSession's secret, since a browser holds no secret key. (Stripe.js uses a private
+    route; this is the kit's.)"""
+    from . import payment_methods
+
+    session = customer_sessions.load(ctx, params.get("customer_session_client_secret"),
+                                     "customer_session_client_secret")
+    features = session["components"]["payment_element"]["features"] or {}
+    if features.get("payment_method_remove") != "enabled":
+        raise StripeError(400, "This CustomerSession does not allow removing saved payment"
+                          " methods (components.payment_element.features"
+                          ".payment_method_remove is disabled).",
+                          param="customer_session_client_secret")
+    method = ctx.store.get(ctx.account, pm, "payment_method")
+    if method is None or method.get("customer") != session["customer"]:
+        from .errors import missing
+
+        raise missing("payment_method", pm, "payment_method")
+    return payment_methods.detach(ctx, {}, pm)

@@ -15,6 +15,7 @@ localstripe, HTTP >= 2x faster, emulator server under 100 MB after 10,000 paymen
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,6 +95,47 @@ def payment_loop(client: stripe.StripeClient, intent_params: dict, payments: int
         timed("retrieve", lambda i=intent: client.v1.payment_intents.retrieve(i.id))
 
 
+class CannedHTTPClient(stripe.HTTPClient):
+    """Answers instantly with a recorded body: what stripe-python itself costs per request."""
+
+    name = "canned"
+
+    def __init__(self, bodies: dict[str, str]) -> None:
+        super().__init__()
+        self.bodies = bodies
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        kind = "customer" if "/customers" in url else "payment_intent"
+        return self.bodies[kind], 200, {"Request-Id": "req_canned"}
+
+    def request_stream(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def core_loop(emulator: Emulator, payments: int, timings: dict[str, list[float]]) -> None:
+    """The same four requests straight into Emulator.request: the emulator's own cost."""
+    key = DEFAULT_SECRET_KEY
+
+    def timed(name: str, *args) -> dict:
+        started = time.perf_counter()
+        response = emulator.request(*args, key, {"Idempotency-Key": uuid.uuid4().hex})
+        timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        return response.body
+
+    for _ in range(payments):
+        customer = timed("create customer", "POST", "/v1/customers",
+                         {"email": "bench@example.com"})
+        intent = timed("create intent", "POST", "/v1/payment_intents", {
+            "amount": "1099", "currency": "usd", "customer": customer["id"],
+            "payment_method": "pm_card_visa",
+            "automatic_payment_methods": {"enabled": "true", "allow_redirects": "never"}})
+        timed("confirm", "POST", f"/v1/payment_intents/{intent['id']}/confirm", {})
+        timed("retrieve", "GET", f"/v1/payment_intents/{intent['id']}", {})
+
+
 def summarise(timings: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
     every = [t for values in timings.values() for t in values]
     out = {name: (statistics.median(v), percentile(v, 99)) for name, v in timings.items()}
@@ -155,6 +198,22 @@ def main() -> int:
             timings: dict[str, list[float]] = {}
             payment_loop(client, params, args.payments, timings)
             results[name] = summarise(timings)
+        # Where the in-process time goes: stripe-python's own work, and the emulator's.
+        core = Emulator(workdir / "core.sqlite3")
+        core_loop(core, 10, {})
+        timings = {}
+        core_loop(core, args.payments, timings)
+        sample_customer = core.request("POST", "/v1/customers", {}, DEFAULT_SECRET_KEY).body
+        sample_intent = core.request("POST", "/v1/payment_intents", {
+            "amount": "1099", "currency": "usd"}, DEFAULT_SECRET_KEY).body
+        canned = stripe.StripeClient(
+            DEFAULT_SECRET_KEY, max_network_retries=0,
+            http_client=CannedHTTPClient({"customer": json.dumps(sample_customer),
+                                          "payment_intent": json.dumps(sample_intent)}),
+            base_addresses={"api": "http://emulator.invalid"})
+        floor: dict[str, list[float]] = {}
+        payment_loop(canned, ours, 10, {})
+        payment_loop(canned, ours, args.payments, floor)
 
         print(f"\nLatency per request, {args.payments} payments x 4 requests each"
               f" ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}):\n")
@@ -165,6 +224,13 @@ def main() -> int:
             median, p99 = summary["all requests"]
             print(f"{name:<24}{median:>11.3f}{p99:>10.3f}{peer_median / median:>20.1f}"
                   f"{peer_p99 / p99:>16.1f}")
+        core_median, core_p99 = summarise(timings)["all requests"]
+        floor_median, floor_p99 = summarise(floor)["all requests"]
+        print(f"{'  of which stripe-python':<24}{floor_median:>11.3f}{floor_p99:>10.3f}"
+              "   (canned answers: the library's own request/response work)")
+        print(f"{'  of which the emulator':<24}{core_median:>11.3f}{core_p99:>10.3f}"
+              f"{peer_median / core_median:>20.1f}{peer_p99 / core_p99:>16.1f}"
+              "   (Emulator.request called directly)")
         print("\nBy request (median ms):")
         kinds = [k for k in results["localstripe over HTTP"] if k != "all requests"]
         print(f"{'backend':<24}" + "".join(f"{k:>17}" for k in kinds))

@@ -185,6 +185,8 @@ def test_every_endpoint_answers_in_stripe_shape(recorded, emulator: Emulator) ->
             "payment_intent.amount_capturable_updated", "payment_intent.canceled",
             "charge.succeeded", "charge.pending", "charge.captured"} <= event_types
     found = [p for label, body in recorder.bodies for p in check_body(label, body)]
+    found += [f"{label}: leaks the emulator's private _kit data" for label, body in
+              recorder.bodies if '"_kit"' in json.dumps(body)]
     assert found == [], "\n".join(sorted(set(p.split(" -> ")[-1] for p in found)))
 
 

@@ -87,9 +87,16 @@ class Context:
 
 
 def public(obj: Any) -> Any:
-    """Drop the emulator's private bookkeeping (keys starting with `_`)."""
+    """Drop the emulator's private bookkeeping (`_kit`) from an object, a list object or a list.
+
+    Objects nested inside stored objects are stored public already, so one level is enough
+    (and this runs on every response).
+    """
     if isinstance(obj, dict):
-        return {k: public(v) for k, v in obj.items() if not k.startswith("_")}
+        out = {k: v for k, v in obj.items() if not k.startswith("_")}
+        if out.get("object") == "list" and isinstance(out.get("data"), list):
+            out["data"] = [public(item) for item in out["data"]]
+        return out
     if isinstance(obj, list):
         return [public(v) for v in obj]
     return obj

@@ -39,8 +39,8 @@ CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_act
 def for_key(ctx: Context, pi: dict[str, Any]) -> dict[str, Any]:
     """The intent as this key may see it: everything for a secret key, a subset otherwise."""
     if ctx.publishable:
-        return {key: public(pi.get(key)) for key in PUBLISHABLE_FIELDS}
-    return pi
+        return {key: pi.get(key) for key in PUBLISHABLE_FIELDS}
+    return public(pi)
 
 
 def _money(amount: int, currency: str) -> str:

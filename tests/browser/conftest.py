@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,9 +24,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from local_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -105,9 +106,10 @@ class OfflineGuard:
         return [url for url in self.outside if url not in VOILA_TEMPLATE_CDN]
 
 
-@pytest.fixture
-def offline_page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
+def guarded_page(browser: Any, width: int, timeout_ms: int) -> tuple[Any, Any]:
+    """A page whose off-machine requests are recorded and aborted (`page.kit`), with its
+    console kept (`page.kit_console`); returns (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     guard = OfflineGuard()
     context.route("**/*", guard.handle)
     page = context.new_page()
@@ -115,18 +117,18 @@ def offline_page(browser: object) -> Iterator[object]:
     page.kit_console = []
     page.on("console", lambda msg: page.kit_console.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda exc: page.kit_console.append(f"pageerror: {exc}"))
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(timeout_ms)
+    return context, page
+
+
+@pytest.fixture
+def offline_page(browser: object) -> Iterator[object]:
+    context, page = guarded_page(browser, 1000, 20_000)
     yield page
     context.close()
 
 
 # ---- servers -------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -258,15 +260,7 @@ def checkout_notebook() -> str:
 @pytest.fixture(scope="module")
 def module_page(browser: object) -> Iterator[object]:
     """Like `offline_page`, but shared by the tests of one module (one render, many checks)."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    guard = OfflineGuard()
-    context.route("**/*", guard.handle)
-    page = context.new_page()
-    page.kit = guard
-    page.kit_console = []
-    page.on("console", lambda msg: page.kit_console.append(f"{msg.type}: {msg.text}"))
-    page.on("pageerror", lambda exc: page.kit_console.append(f"pageerror: {exc}"))
-    page.set_default_timeout(30_000)
+    context, page = guarded_page(browser, 1100, 30_000)
     yield page
     context.close()
 

@@ -32,13 +32,17 @@ class Context:
     def publishable(self) -> bool:
         return self.key_kind == "publishable"
 
+    def _counter(self, name: str) -> int:
+        # Only seeded (deterministic) ids need a counter; random ones skip the write.
+        if self.emulator.ids.seed is None:
+            return 0
+        return self.store.next_value(self.account, name)
+
     def new_id(self, prefix: str) -> str:
-        counter = self.store.next_value(self.account, prefix)
-        return self.emulator.ids.make(prefix, counter, self.account)
+        return self.emulator.ids.make(prefix, self._counter(prefix), self.account)
 
     def secret(self, kind: str) -> str:
-        counter = self.store.next_value(self.account, kind)
-        return self.emulator.ids.token(kind, counter, self.account)
+        return self.emulator.ids.token(kind, self._counter(kind), self.account)
 
     def get(self, kind: str, object_id: Any, param: str = "id") -> dict[str, Any]:
         """Load an object of this account or raise Stripe's 404."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,3 +53,34 @@ def running(module: str, *args: str, env: dict[str, str] | None = None) -> Itera
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until `url` answers anything (an HTTP error page counts), or the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before answering"
+                               f" {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url} within {timeout:.0f}s")
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started in its own process group (Voilà's kernels too)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from local_servers import free_port
+from local_servers import free_port, stop_group, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -130,34 +126,10 @@ def offline_page(browser: object) -> Iterator[object]:
 
 # ---- servers -------------------------------------------------------------------------------
 
-def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode} before answering"
-                               f" {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer {url} within {timeout:.0f}s")
-
-
 def stop(process: subprocess.Popen) -> None:
     """Stop a server we started (its whole process group: Voilà's kernels too)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    stop_group(process)
+    if process.poll() is None:
         process.wait(timeout=5)
 
 

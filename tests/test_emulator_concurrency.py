@@ -118,11 +118,34 @@ def test_a_concurrent_reuse_of_an_idempotency_key_gets_409(
     assert replay.body["id"] == first[0].body["id"]
 
 
-def test_another_process_holding_a_key_gets_409(tmp_path: Path) -> None:
-    emulator = Emulator(tmp_path / "idem.sqlite3")
-    account = emulator.account_of(DEFAULT_SECRET_KEY)
-    emulator.store.execute("INSERT INTO idempotency_in_flight VALUES (?,?,?)",
-                           (account, "held", time.time()))
-    response = emulator.request("POST", "/v1/customers", {}, DEFAULT_SECRET_KEY,
-                                {"Idempotency-Key": "held"})
-    assert response.status == 409
+def test_a_twin_request_from_another_process_waits_and_replays(
+        tmp_path: Path, monkeypatch) -> None:
+    """Two emulators on one file (as a kernel and the HTTP server are): the twin cannot
+    overlap the first request's write transaction, so it waits and gets the stored answer."""
+    db = tmp_path / "idem.sqlite3"
+    first_process, second_process = Emulator(db), Emulator(db)
+    original = payment_intents_module.create
+
+    def slow_create(ctx, params):
+        time.sleep(0.5)  # inside the first request's transaction
+        return original(ctx, params)
+
+    index = next(i for i, r in enumerate(routing.ROUTES) if r.handler is original)
+    slow_route = dataclasses.replace(routing.ROUTES[index], handler=slow_create)
+    monkeypatch.setattr(routing, "ROUTES", [*routing.ROUTES[:index], slow_route,
+                                            *routing.ROUTES[index + 1:]])
+    params = {"amount": 1099, "currency": "usd"}
+    headers = {"Idempotency-Key": "twin-key"}
+    first: list = []
+    thread = threading.Thread(target=lambda: first.append(first_process.request(
+        "POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)))
+    thread.start()
+    time.sleep(0.2)
+    second = second_process.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY,
+                                    headers)
+    thread.join()
+    assert first[0].status == 200 and "Idempotent-Replayed" not in first[0].headers
+    assert second.status == 200 and second.headers["Idempotent-Replayed"] == "true"
+    assert second.body["id"] == first[0].body["id"]
+    account = first_process.account_of(DEFAULT_SECRET_KEY)
+    assert len(first_process.store.list(account, "payment_intent")) == 1

@@ -137,3 +137,22 @@ def test_reset_empties_one_account_or_everything(emulator, client, client_for) -
     assert len(client.v1.customers.list().data) == 1
     emulator.reset()
     assert client.v1.customers.list().data == []
+
+
+def test_state_survives_a_restart_and_a_damaged_file_is_kept_aside(tmp_path, capsys) -> None:
+    from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
+
+    db = tmp_path / "emulator.sqlite3"
+    customer = Emulator(db).request("POST", "/v1/customers", {"name": "Kept"},
+                                    DEFAULT_SECRET_KEY).body
+    again = Emulator(db).request("GET", f"/v1/customers/{customer['id']}", {},
+                                 DEFAULT_SECRET_KEY)
+    assert again.status == 200 and again.body["name"] == "Kept"
+
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"this is not a database, as after a power cut mid-write" * 40)
+    fresh = Emulator(damaged)
+    assert fresh.request("POST", "/v1/customers", {}, DEFAULT_SECRET_KEY).status == 200
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("damaged.sqlite3.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
+    assert "could not be read" in capsys.readouterr().err

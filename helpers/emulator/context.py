@@ -23,6 +23,8 @@ class Context:
     request_id: str
     idempotency_key: str | None = None
     events: list[str] = field(default_factory=list)
+    # this account's webhook endpoints, read once per request (a confirm emits several events)
+    webhook_endpoints: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def store(self):
@@ -54,6 +56,8 @@ class Context:
         return obj
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if obj.get("object") == "webhook_endpoint":
+            self.webhook_endpoints = None
         return self.store.put(self.account, complete(obj))
 
     def require_secret_key(self) -> None:

@@ -12,7 +12,6 @@ import hashlib
 import itertools
 import json
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -48,6 +47,10 @@ class Response:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # `body` as JSON, when it was serialised already (idempotent POSTs)
+
+    def json(self) -> str:
+        return self.text if self.text is not None else json.dumps(self.body)
 
 
 # Deterministic mode's clock starts here and moves only when told to (2026-01-01T00:00:00Z).
@@ -256,29 +259,18 @@ class Emulator:
 
     @contextlib.contextmanager
     def _claim_key(self, account: str, key: str) -> Iterator[None]:
-        """One request per idempotency key at a time: a concurrent reuse gets Stripe's 409."""
-        in_use = self._in_use(key)
-        with self._in_flight_lock:  # threads of this process
+        """One request per idempotency key at a time: a concurrent reuse gets Stripe's 409.
+
+        Threads of this process (the HTTP server's, a notebook's) are told 409 at once. Another
+        process sharing the database file cannot overlap at all: each request runs in one
+        write transaction, so its twin waits for the commit and then replays the stored answer.
+        """
+        with self._in_flight_lock:
             if (account, key) in self._in_flight:
-                raise in_use
+                raise self._in_use(key)
             self._in_flight.add((account, key))
         try:
-            try:  # other processes sharing the database file
-                self.store.execute(
-                    "INSERT INTO idempotency_in_flight(account, key, started) VALUES (?,?,?)",
-                    (account, key, time.time()))
-            except sqlite3.IntegrityError:
-                # a claim older than a minute belongs to a process that died: take it over
-                taken = self.store.execute(
-                    "UPDATE idempotency_in_flight SET started=? WHERE account=? AND key=?"
-                    " AND started < ?", (time.time(), account, key, time.time() - 60))
-                if taken.rowcount != 1:
-                    raise in_use from None
-            try:
-                yield
-            finally:
-                self.store.execute("DELETE FROM idempotency_in_flight WHERE account=? AND key=?",
-                                   (account, key))
+            yield
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard((account, key))
@@ -299,7 +291,8 @@ class Emulator:
                             f" '{key}' if you meant to execute a different request.",
                             type="idempotency_error")
                     return Response(saved["status"], json.loads(saved["body"]),
-                                    {"Idempotent-Replayed": "true", "Idempotency-Key": key})
+                                    {"Idempotent-Replayed": "true", "Idempotency-Key": key},
+                                    saved["body"])
             ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
             try:
                 body = public(route.handler(ctx, checked, **path_args))
@@ -309,15 +302,16 @@ class Emulator:
             except StripeError as exc:  # state changed before a 402 (a decline) is kept
                 response = Response(exc.status, exc.body(), dict(exc.headers))
             if key:
+                response.text = json.dumps(response.body)
                 self.store.save_idempotent_result(account, key, fingerprint, response.status,
-                                                  response.body, ctx.now)
+                                                  response.text, ctx.now)
                 response.headers["Idempotency-Key"] = key
             return response
 
     # conveniences for notebooks and tests ------------------------------------------------
     def reset(self, account: str | None = None) -> int:
         """Forget everything (or one account's objects, events and deliveries)."""
-        tables = ("objects", "counters", "idempotency", "idempotency_in_flight", "deliveries",
+        tables = ("objects", "counters", "idempotency", "deliveries",
                   "delivery_attempts", "timers")
         with self.store.transaction():
             removed = self.store.execute(

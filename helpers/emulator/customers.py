@@ -85,11 +85,11 @@ def _merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
 @route("POST", "/v1/customers", "CustomerCreateParams")
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     customer = _blank_customer(ctx)
-    ctx.save(customer)
     _apply(ctx, customer, params)
     if params.get("payment_method"):
         from .payment_methods import attach_to
 
+        ctx.save(customer)  # attaching looks the customer up
         pm = attach_to(ctx, params["payment_method"], customer, "payment_method")
         if (params.get("invoice_settings") or {}).get("default_payment_method") in (
             params["payment_method"], pm["id"]

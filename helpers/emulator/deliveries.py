@@ -104,6 +104,8 @@ class Deliveries:
         from .events import endpoints_for
 
         endpoints = endpoints_for(ctx, event["type"])
+        if not endpoints:
+            return 0
         faults = self.faults.get(ctx.account)
         due = self.emulator.clock.now_float() + faults.hold_seconds
         copies = 2 if faults.duplicates else 1

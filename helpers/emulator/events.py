@@ -117,7 +117,9 @@ def delete_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, 
 
 
 def endpoints_for(ctx: Context, event_type: str) -> list[dict[str, Any]]:
-    return [e for e in ctx.store.list(ctx.account, "webhook_endpoint")
+    if ctx.webhook_endpoints is None:
+        ctx.webhook_endpoints = ctx.store.list(ctx.account, "webhook_endpoint")
+    return [e for e in ctx.webhook_endpoints
             if e["status"] == "enabled"
             and any(p == "*" or _type_matches(p, event_type) for p in e["enabled_events"])]
 

@@ -6,7 +6,6 @@ every call of the real `stripe` library go to the in-process emulator, with no s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -49,7 +48,7 @@ class EmulatorHTTPClient(stripe.HTTPClient):
         api_key = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
         response = self.emulator.request(method, parts.path, params, api_key, headers)
         # stripe-python reads `request-id` case-insensitively, as from a real HTTP response.
-        return json.dumps(response.body), response.status, CaseInsensitiveDict(response.headers)
+        return response.json(), response.status, CaseInsensitiveDict(response.headers)
 
     def request_stream(self, method: str, url: str, headers: Mapping[str, str] | None,
                        post_data: Any = None, *, _usage: list[str] | None = None) -> Any:

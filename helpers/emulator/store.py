@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,10 +63,6 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     duration_ms REAL NOT NULL,
     excerpt     TEXT
 );
-CREATE TABLE IF NOT EXISTS idempotency_in_flight (
-    account TEXT NOT NULL, key TEXT NOT NULL, started REAL NOT NULL,
-    PRIMARY KEY (account, key)
-);
 CREATE TABLE IF NOT EXISTS timers (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     account   TEXT NOT NULL,
@@ -84,18 +82,40 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL never corrupts the file; a power cut may lose the last commits,
-            # which an emulator can afford, and each request stops waiting on fsync.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = self._open()
+        except sqlite3.OperationalError:  # locked, unwritable...: not damage, say it as is
+            raise
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged by an OS crash
+            self._db = self._open_fresh(exc)
         self._depth = 0
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                             timeout=30)
+        db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+            # synchronous=OFF: SQLite hands every commit to the OS and never waits on fsync, so
+            # a crash of any process using the file loses nothing; only an OS crash or a power
+            # cut mid-write can damage it, and then _open_fresh() puts it aside. For disposable
+            # test data that trade buys about a quarter of every request's time.
+            db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.executescript(SCHEMA)
+        return db
+
+    def _open_fresh(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Keep the unreadable file for inspection (renamed) and start an empty emulator."""
+        if self.path == ":memory:":
+            raise error
+        kept = f"{self.path}.damaged-{int(time.time())}"
+        for suffix in ("", "-wal", "-shm"):
+            if Path(self.path + suffix).exists():
+                Path(self.path + suffix).rename(kept + suffix)
+        print(f"The emulator's database {self.path} could not be read ({error}); it was kept"
+              f" as {kept} and the emulator starts empty.", file=sys.stderr)
+        return self._open()
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -178,12 +198,13 @@ class Store:
         ).fetchone()
 
     def save_idempotent_result(
-        self, account: str, key: str, fingerprint: str, status: int, body: dict, now: int
+        self, account: str, key: str, fingerprint: str, status: int, body: str, now: int
     ) -> None:
+        """`body` is the response's JSON text, replayed as it was sent."""
         self.execute(
             "INSERT OR REPLACE INTO idempotency(account, key, fingerprint, status, body, created)"
             " VALUES (?,?,?,?,?,?)",
-            (account, key, fingerprint, status, json.dumps(body), now),
+            (account, key, fingerprint, status, body, now),
         )
 
     # meta -------------------------------------------------------------------------------

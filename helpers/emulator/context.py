@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import StripeError, missing
 from .shapes import complete
 
+PRIVATE = "_kit"  # the one private key stored objects carry (never sent)
+
 if TYPE_CHECKING:
     from .core import Emulator
 
@@ -98,10 +100,11 @@ def public(obj: Any) -> Any:
     """Drop the emulator's private bookkeeping (`_kit`) from an object, a list object or a list.
 
     Objects nested inside stored objects are stored public already, so one level is enough
-    (and this runs on every response).
+    (and this runs on every response). Always a new dict: callers may change it.
     """
     if isinstance(obj, dict):
-        out = {k: v for k, v in obj.items() if not k.startswith("_")}
+        out = dict(obj)
+        out.pop(PRIVATE, None)
         if out.get("object") == "list" and isinstance(out.get("data"), list):
             out["data"] = [public(item) for item in out["data"]]
         return out

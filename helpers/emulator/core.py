@@ -26,7 +26,7 @@ from .context import Context, public
 from .deliveries import Deliveries
 from .errors import StripeError
 from .ids import IdFactory
-from .store import Store
+from .store import Store, compact_json
 from .validation import validate
 
 # Importing the resource modules registers their routes.
@@ -50,7 +50,7 @@ class Response:
     text: str | None = None  # `body` as JSON, when it was serialised already (idempotent POSTs)
 
     def json(self) -> str:
-        return self.text if self.text is not None else json.dumps(self.body)
+        return self.text if self.text is not None else compact_json(self.body)
 
 
 # Deterministic mode's clock starts here and moves only when told to (2026-01-01T00:00:00Z).
@@ -302,7 +302,7 @@ class Emulator:
             except StripeError as exc:  # state changed before a 402 (a decline) is kept
                 response = Response(exc.status, exc.body(), dict(exc.headers))
             if key:
-                response.text = json.dumps(response.body)
+                response.text = compact_json(response.body)
                 self.store.save_idempotent_result(account, key, fingerprint, response.status,
                                                   response.text, ctx.now)
                 response.headers["Idempotency-Key"] = key

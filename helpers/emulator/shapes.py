@@ -56,17 +56,24 @@ def inner_classes(cls: type, annotation: str) -> list[type]:
             and issubclass(getattr(cls, n), stripe.StripeObject)]
 
 
+@functools.cache
+def _null_fields(cls: type, own_type: str | None) -> tuple[str, ...]:
+    """The fields complete() fills, in the resource class's order (computed once per shape)."""
+    known = fields(cls)
+    # A PaymentMethod carries only its own type's details (`card`, `sepa_debit`…), not all 50.
+    per_type = enum_values(known["type"]) if "type" in known and cls is stripe.PaymentMethod \
+        else set()
+    return tuple(name for name in known
+                 if name != "deleted" and (name not in per_type or name == own_type))
+
+
 def complete(obj: dict[str, Any]) -> dict[str, Any]:
     """Add every field of the object's resource class that the emulator does not model, as null."""
     cls = RESOURCES.get(obj.get("object", ""))
     if cls is None:
         return obj
-    known = fields(cls)
-    # A PaymentMethod carries only its own type's details (`card`, `sepa_debit`…), not all 50.
-    per_type = enum_values(known["type"]) if "type" in known and cls is stripe.PaymentMethod \
-        else set()
-    for name in known:
-        if name == "deleted" or (name in per_type and name != obj.get("type")):
-            continue
-        obj.setdefault(name, None)
+    own_type = obj.get("type") if cls is stripe.PaymentMethod else None
+    for name in _null_fields(cls, own_type if isinstance(own_type, str) else None):
+        if name not in obj:
+            obj[name] = None
     return obj

@@ -19,7 +19,7 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
-    seq      INTEGER PRIMARY KEY AUTOINCREMENT,  -- insertion order: Stripe lists newest first
+    seq      INTEGER PRIMARY KEY,  -- insertion order (rowid: always above the newest row)
     account  TEXT NOT NULL,
     id       TEXT NOT NULL,
     type     TEXT NOT NULL,
@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS timers (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def compact_json(value: Any) -> str:
+    """JSON without spaces: stored rows and response bodies are a tenth smaller and faster."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 class Store:
@@ -163,7 +168,7 @@ class Store:
                 " VALUES (?,?,?,?,?,?) ON CONFLICT(account, id) DO UPDATE SET"
                 " type=excluded.type, customer=excluded.customer, data=excluded.data",
                 (account, obj["id"], obj["object"], obj.get("created") or 0, customer,
-                 json.dumps(obj)),
+                 compact_json(obj)),
             )
         return obj
 

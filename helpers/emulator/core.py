@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import routing, timers
 from .context import Context, public
 from .deliveries import Deliveries
@@ -290,7 +292,7 @@ class Emulator:
                             " parameters they were first used with. Try using a key other than"
                             f" '{key}' if you meant to execute a different request.",
                             type="idempotency_error")
-                    return Response(saved["status"], json.loads(saved["body"]),
+                    return Response(saved["status"], orjson.loads(saved["body"]),
                                     {"Idempotent-Replayed": "true", "Idempotency-Key": key},
                                     saved["body"])
             ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)

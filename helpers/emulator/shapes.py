@@ -22,6 +22,7 @@ RESOURCES: dict[str, type] = {
     "payment_method": stripe.PaymentMethod,
     "webhook_endpoint": stripe.WebhookEndpoint,
 }
+PAYMENT_METHOD = RESOURCES["payment_method"]  # stripe's module attributes load lazily, per access
 _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
@@ -72,7 +73,7 @@ def complete(obj: dict[str, Any]) -> dict[str, Any]:
     cls = RESOURCES.get(obj.get("object", ""))
     if cls is None:
         return obj
-    own_type = obj.get("type") if cls is stripe.PaymentMethod else None
+    own_type = obj.get("type") if cls is PAYMENT_METHOD else None
     for name in _null_fields(cls, own_type if isinstance(own_type, str) else None):
         if name not in obj:
             obj[name] = None

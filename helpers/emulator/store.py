@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     seq      INTEGER PRIMARY KEY,  -- insertion order (rowid: always above the newest row)
@@ -75,8 +77,15 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def compact_json(value: Any) -> str:
-    """JSON without spaces: stored rows and response bodies are a tenth smaller and faster."""
-    return json.dumps(value, separators=(",", ":"))
+    """JSON without spaces, for stored rows and response bodies.
+
+    orjson does it several times faster than the standard library (this runs a few times on
+    every request); what it refuses (an integer beyond 64 bits, say) goes the slow way.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
 
 
 class Store:
@@ -178,7 +187,7 @@ class Store:
         ).fetchone()
         if row is None or (kind and row["type"] != kind):
             return None
-        return json.loads(row["data"])
+        return orjson.loads(row["data"])
 
     def delete(self, account: str, object_id: str) -> None:
         self.execute("DELETE FROM objects WHERE account=? AND id=?", (account, object_id))
@@ -193,7 +202,7 @@ class Store:
             sql += " AND customer=?"
             args.append(customer)
         rows = self.execute(sql + " ORDER BY seq DESC", tuple(args)).fetchall()
-        return [json.loads(r["data"]) for r in rows]
+        return [orjson.loads(r["data"]) for r in rows]
 
     # idempotency ------------------------------------------------------------------------
     def idempotent_result(self, account: str, key: str) -> sqlite3.Row | None:

@@ -8,6 +8,7 @@ failure is a Stripe-shaped error body with Stripe's HTTP status.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -96,6 +97,7 @@ class Clock:
         return self.now()
 
 
+@functools.lru_cache(maxsize=256)  # a handful of keys, each looked up on every request
 def account_for_key(api_key: str | None) -> tuple[str, str]:
     """Map an API key to (account id, key kind). Keys of one suffix share an account."""
     if not api_key:
@@ -280,9 +282,9 @@ class Emulator:
     def _run(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
              params: dict[str, Any], method: str, path: str, account: str, key_kind: str,
              request_id: str, key: str | None) -> Response:
-        fingerprint = hashlib.sha256(
+        fingerprint = key and hashlib.sha256(
             json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
-        with self.store.transaction():
+        with self.store.transaction(write=method != "GET"):
             if key:
                 saved = self.store.idempotent_result(account, key)
                 if saved is not None:

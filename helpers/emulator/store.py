@@ -132,8 +132,13 @@ class Store:
         return self._open()
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """One atomic unit of work; nested calls join the outer transaction."""
+    def transaction(self, *, write: bool = True) -> Iterator[Store]:
+        """One atomic unit of work; nested calls join the outer transaction.
+
+        `write=False` for reads (GET requests): one consistent snapshot, without taking the
+        write lock that other processes are waiting on. A write inside it would fail when
+        another process wrote meanwhile, so read-only handlers only.
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -142,7 +147,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
             self._depth = 1
             try:
                 yield self

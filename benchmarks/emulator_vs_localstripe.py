@@ -237,6 +237,12 @@ def main() -> int:
         for name, summary in results.items():
             print(f"{name:<24}" + "".join(f"{summary[k][0]:>17.3f}" for k in kinds))
 
+        in_process = peer_median / results["emulator in-process"]["all requests"][0]
+        over_http = peer_median / results["emulator over HTTP"]["all requests"][0]
+        verdicts = [f"in-process {in_process:.1f}x faster (target >= 20x):"
+                    f" {'met' if in_process >= 20 else 'NOT met'}",
+                    f"over HTTP {over_http:.1f}x faster (target >= 2x):"
+                    f" {'met' if over_http >= 2 else 'NOT met'}"]
         if args.memory_payments:
             print("\nServer memory (resident set) after more payments over HTTP:")
             for name, port, process, params, count in (
@@ -252,6 +258,11 @@ def main() -> int:
                 print(f"  {name:<24} {count:>6} payments: RSS {before:6.1f} -> {after:6.1f} MB"
                       f" ({(after - before) / count * 1000:+.1f} MB per 1,000 payments,"
                       f" {count / seconds:,.0f} payments/s)")
+                if process is ours_server:
+                    verdicts.append(f"emulator server {after:.0f} MB after {count:,} payments"
+                                    f" (target < 100 MB after 10,000):"
+                                    f" {'met' if after < 100 and count >= 10_000 else 'NOT met'}")
+        print("\nTargets (issue 3):\n  " + "\n  ".join(verdicts))
         return 0
     finally:
         for process in processes:

@@ -95,36 +95,55 @@ def _literal_values(tp: Any) -> set[Any]:
     return set()
 
 
+@functools.cache
+def _shape(tp: Any) -> tuple[str, Any]:
+    """What check_enums needs to know of a type, worked out once per type (it runs on every
+    request): ("union", (enum values, is it an enum, nested options)), ("object", hints),
+    ("list", item type) or ("leaf", None)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or isinstance(tp, types.UnionType):
+        options = typing.get_args(tp)
+        allowed = frozenset().union(*(_literal_values(o) for o in options))
+        # `Literal[''] | str` only says "send '' to unset": that is not an enum.
+        is_enum = bool(allowed - {""}) and str in options
+        nested = tuple(o for o in options if typing_extensions.is_typeddict(o)
+                       or typing.get_origin(o) is list)
+        return "union", (allowed, is_enum, nested)
+    if typing_extensions.is_typeddict(tp):
+        return "object", _hints(tp)
+    if origin is list:
+        return "list", (typing.get_args(tp) or (Any,))[0]
+    return "leaf", None
+
+
 def check_enums(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
     """Refuse values outside an enum even where the spec lets clients send any string.
 
     The generated types say `Literal[...] | str` (the spec's `x-stripeBypassValidation`: new
     values must not break old clients), but Stripe's server still refuses unknown values.
     """
-    origin = typing.get_origin(tp)
-    if origin is typing.Union or isinstance(tp, types.UnionType):
-        options = typing.get_args(tp)
-        allowed = set().union(*(_literal_values(o) for o in options))
-        # `Literal[''] | str` only says "send '' to unset": that is not an enum.
-        if allowed - {""} and str in options and isinstance(value, str) \
-                and value not in allowed:
+    kind, info = _shape(tp)
+    if kind == "union":
+        allowed, is_enum, nested = info
+        if is_enum and isinstance(value, str) and value not in allowed:
             name = param_name(path)
             shown = ", ".join(sorted(str(v) for v in allowed if v != ""))
             raise StripeError(400, f"Invalid {name}: must be one of {shown}", param=name)
-        for option in options:
-            if (typing_extensions.is_typeddict(option) and isinstance(value, dict)) or (
-                    typing.get_origin(option) is list and isinstance(value, list)):
+        for option in nested:
+            if isinstance(value, (dict, list)):
                 check_enums(option, value, path)
-        return
-    if typing_extensions.is_typeddict(tp) and isinstance(value, dict):
-        hints = _hints(tp)
+    elif kind == "object" and isinstance(value, dict):
         for key, item in value.items():
-            if key in hints:
-                check_enums(hints[key], item, (*path, key))
-    elif origin is list and isinstance(value, list):
-        (item_type,) = typing.get_args(tp) or (Any,)
+            if key in info:
+                check_enums(info[key], item, (*path, key))
+    elif kind == "list" and isinstance(value, list):
         for index, item in enumerate(value):
-            check_enums(item_type, item, (*path, index))
+            check_enums(info, item, (*path, index))
+
+
+@functools.cache
+def _params_type(class_name: str) -> Any:
+    return getattr(stripe.params, class_name)  # a lazy module attribute: slow on every access
 
 
 def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -137,5 +156,5 @@ def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
         checked = _adapter(class_name).validate_python([params])[0]
     except ValidationError as exc:
         raise _as_stripe_error(exc) from None
-    check_enums(getattr(stripe.params, class_name), checked)
+    check_enums(_params_type(class_name), checked)
     return checked

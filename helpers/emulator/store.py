@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS timers (
     action    TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- every request asks "is anything due?": answered from these without reading the tables
+CREATE INDEX IF NOT EXISTS timers_by_due ON timers (due_at);
+CREATE INDEX IF NOT EXISTS deliveries_by_due ON deliveries (state, due_at);
 """
 
 

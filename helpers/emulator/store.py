@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     account TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,
     PRIMARY KEY (account, key)
-);
+) WITHOUT ROWID;  -- one b-tree, not a table and its index: a page less per request
 CREATE TABLE IF NOT EXISTS deliveries (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     account       TEXT NOT NULL,

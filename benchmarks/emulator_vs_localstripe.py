@@ -1,8 +1,9 @@
 """Latency and memory of the kit's emulator against localstripe, measured side by side.
 
 The same loop (create customer, create PaymentIntent, confirm, retrieve) runs through
-stripe-python against (a) the emulator in-process, (b) the emulator over HTTP and (c)
-localstripe over HTTP, in one run, on this machine. Prints median and p99 latency per request,
+stripe-python against (a) the emulator in-process (with its database file, the notebooks'
+default; and again with an in-memory database, as the tests run), (b) the emulator over HTTP
+and (c) localstripe over HTTP, in one run, on this machine. Prints median and p99 latency per request,
 the ratios to localstripe, and each server's resident memory after the run.
 
     .venv/bin/python benchmarks/emulator_vs_localstripe.py [--payments N] [--memory-payments N]
@@ -187,8 +188,14 @@ def main() -> int:
             DEFAULT_SECRET_KEY, max_network_retries=0,
             http_client=EmulatorHTTPClient(Emulator(workdir / "in-process.sqlite3")),
             base_addresses={"api": "http://emulator.invalid"})
+        in_memory = stripe.StripeClient(
+            DEFAULT_SECRET_KEY, max_network_retries=0,
+            http_client=EmulatorHTTPClient(Emulator(":memory:")),
+            base_addresses={"api": "http://emulator.invalid"})
         runs = {
             "emulator in-process": (in_process, ours),
+            # KIT_EMULATOR_DB=:memory:, as the tests and the workshop's lesson kernels run
+            "  same, in-memory db": (in_memory, ours),
             "emulator over HTTP": (http_client(emulator_port), ours),
             "localstripe over HTTP": (http_client(peer_port), theirs),
         }

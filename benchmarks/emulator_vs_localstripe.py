@@ -3,8 +3,8 @@
 The same loop (create customer, create PaymentIntent, confirm, retrieve) runs through
 stripe-python against (a) the emulator in-process (with its database file, the notebooks'
 default; and again with an in-memory database, as the tests run), (b) the emulator over HTTP
-and (c) localstripe over HTTP, in one run, on this machine. Prints median and p99 latency per request,
-the ratios to localstripe, and each server's resident memory after the run.
+and (c) localstripe over HTTP, in one run, on this machine. Prints median and p99 latency
+per request, the ratios to localstripe, and each server's resident memory after the run.
 
     .venv/bin/python benchmarks/emulator_vs_localstripe.py [--payments N] [--memory-payments N]
 

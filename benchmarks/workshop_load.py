@@ -191,9 +191,12 @@ def tree_pss(pid: int) -> tuple[float, int]:
     return total / 2**20, count
 
 
-async def participant(browser: Any, url: str, t0: float, mode: str,
-                      timeout_ms: int) -> dict[str, Any]:
+async def participant(browser: Any, url: str, t0: float, mode: str, timeout_ms: int,
+                      contexts: list[Any]) -> dict[str, Any]:
+    """One participant; its context stays open (the caller closes it after reading CPU use:
+    a closed context's renderer process exits, and its CPU time with it)."""
     context = await browser.new_context(viewport={"width": 1000, "height": 900})
+    contexts.append(context)
     outside: list[str] = []
     # Chromium resolves no host but this machine (--host-resolver-rules, see burst()), so a
     # request for anything else fails, and is recorded here. (Not Playwright's request
@@ -222,8 +225,6 @@ async def participant(browser: Any, url: str, t0: float, mode: str,
         result["ok"] = True
     except Exception as exc:  # counted as a failure, with the reason
         result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-    finally:
-        await context.close()
     return result
 
 
@@ -236,18 +237,23 @@ def percentile(values: list[float], q: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def chromium_cpu() -> float:
+def chromium_cpu(name: str = "chrom") -> float:
     """CPU seconds used so far by the Chromium processes below this one (not Playwright's
-    driver, which is the harness, not a participant's browser)."""
+    driver, `name="node"`, which is the harness, not a participant's browser)."""
     total = 0.0
     for proc in psutil.Process().children(recursive=True):
         try:
-            if "chrom" in proc.name().lower():
+            if name in proc.name().lower():
                 times = proc.cpu_times()
                 total += times.user + times.system
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def own_cpu() -> float:
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 async def burst(mode: str, n: int, tmp: Path, chromium: str, timeout_ms: int = TIMEOUT_MS,
@@ -267,14 +273,22 @@ async def burst(mode: str, n: int, tmp: Path, chromium: str, timeout_ms: int = T
                 args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                       "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1,"
                       " EXCLUDE localhost"]) for _ in range(max(1, min(browsers_count, n)))]
-            chromium_cpu0 = chromium_cpu()
+            chromium_cpu0, driver_cpu0, own_cpu0 = chromium_cpu(), chromium_cpu("node"), own_cpu()
+            machine0 = psutil.cpu_times()
             t0 = time.monotonic()
+            contexts: list[Any] = []
             results = await asyncio.gather(*(
-                participant(browsers[i % len(browsers)], url, t0, mode, timeout_ms)
+                participant(browsers[i % len(browsers)], url, t0, mode, timeout_ms, contexts)
                 for i in range(n)))
             wall = time.monotonic() - t0
             server_cpu = tree_cpu([process.pid]) - server_cpu0
             browser_cpu = chromium_cpu() - chromium_cpu0
+            driver_cpu, script_cpu = chromium_cpu("node") - driver_cpu0, own_cpu() - own_cpu0
+            machine1 = psutil.cpu_times()
+            machine_busy = (sum(machine1) - machine1.idle - machine1.iowait) - (
+                sum(machine0) - machine0.idle - machine0.iowait)
+            for context in contexts:
+                await context.close()
             for browser in browsers:
                 await browser.close()
         loaded_mb, procs = tree_pss(process.pid)
@@ -290,6 +304,9 @@ async def burst(mode: str, n: int, tmp: Path, chromium: str, timeout_ms: int = T
         "paid_p95": percentile([r["paid"] for r in results if r["paid"]], 0.95),
         "browsers": max(1, min(browsers_count, n)),
         "wall_s": wall, "server_cpu_s": server_cpu, "browser_cpu_s": browser_cpu,
+        # everything else busy meanwhile: mostly Playwright's driver and this script
+        "harness_cpu_s": machine_busy - server_cpu - browser_cpu,
+        "playwright_driver_cpu_s": driver_cpu, "script_cpu_s": script_cpu,
         "loaded_p50": percentile([r["loaded"] for r in results if r.get("loaded")], 0.5),
         "server_cpu_s_per_participant": server_cpu / n,
         "browser_cpu_s_per_participant": browser_cpu / n,

@@ -112,8 +112,12 @@ def start_server(mode: str, n: int, tmp: Path) -> tuple[subprocess.Popen, str]:
                "--VoilaKernelManager.fill_delay=600"]
         path = "/"
     elif mode == "kit":
+        # --refill-delay past the participants' timeout: the pool is not refilled during the
+        # measurement, so CPU and memory are the burst's own (a participant stuck until the
+        # timeout would otherwise be measured together with N kernels starting afresh).
         cmd = [sys.executable, "-m", "helpers.workshop", "--port", str(port),
-               "--pool-size", str(n), "--workshop-dir", str(workshop_dir)]
+               "--pool-size", str(n), "--workshop-dir", str(workshop_dir),
+               "--refill-delay", str(TIMEOUT_MS / 1000 + 300)]
         path = f"/voila/render/{APP}"
     else:
         cmd = [str(BIN / "voila"), f"notebooks/{APP}", "--no-browser", f"--port={port}",
@@ -206,6 +210,10 @@ async def participant(browser: Any, url: str, t0: float, mode: str, timeout_ms: 
                or r.url.startswith(("data:", "blob:")) else outside.append(r.url))
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
+    problems: list[str] = []  # what the page itself reported (kept for a failure's report)
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"[:200]))
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}"[:200])
+            if msg.type in ("error", "warning") else None)
     result: dict[str, Any] = {"ok": False, "tti": None, "paid": None, "outside": outside}
     try:
         await page.goto(url, timeout=timeout_ms)
@@ -225,6 +233,12 @@ async def participant(browser: Any, url: str, t0: float, mode: str, timeout_ms: 
         result["ok"] = True
     except Exception as exc:  # counted as a failure, with the reason
         result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        try:
+            shown = await asyncio.wait_for(
+                page.evaluate("document.body.innerText.slice(0, 300)"), 5)
+        except Exception:
+            shown = "(page did not answer)"
+        result["diagnosis"] = {"page_text": shown, "page_reported": problems[-8:]}
     return result
 
 
@@ -314,6 +328,7 @@ async def burst(mode: str, n: int, tmp: Path, chromium: str, timeout_ms: int = T
         "server_pss_mb": loaded_mb, "server_processes": procs,
         "mb_per_participant": loaded_mb / n, "outside_requests": outside,
         "errors": sorted({r["error"] for r in results if r.get("error")})[:5],
+        "failed_pages": [r["diagnosis"] for r in results if r.get("diagnosis")][:3],
     }
 
 

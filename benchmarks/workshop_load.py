@@ -113,8 +113,10 @@ def start_server(mode: str, n: int, tmp: Path) -> tuple[subprocess.Popen, str]:
         path = "/"
     elif mode == "kit":
         # --refill-delay past the participants' timeout: the pool is not refilled during the
-        # measurement, so CPU and memory are the burst's own (a participant stuck until the
-        # timeout would otherwise be measured together with N kernels starting afresh).
+        # measurement, so CPU and memory are the burst's own. With every browser on these
+        # 2 cores a burst lasts a minute or more, and the default 20 s refill would land in
+        # the middle of it (measured at N=20: 40 CPU-s more, TTI 57 s instead of 29 s); in a
+        # room, where each participant's laptop renders its own page, it lands after it.
         cmd = [sys.executable, "-m", "helpers.workshop", "--port", str(port),
                "--pool-size", str(n), "--workshop-dir", str(workshop_dir),
                "--refill-delay", str(TIMEOUT_MS / 1000 + 300)]

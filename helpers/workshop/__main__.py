@@ -45,7 +45,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--cull-interval", type=int, default=DEFAULT_CULL_INTERVAL)
     parser.add_argument("--refill-delay", type=float, default=DEFAULT_REFILL_DELAY,
                         help="seconds before a used preheated kernel is replaced "
-                             f"(default {DEFAULT_REFILL_DELAY:g}: after the burst, not during it)")
+                             f"(default {DEFAULT_REFILL_DELAY:g}: after the burst, not during it;"
+                             " someone arriving when the pool is empty waits this long)")
     parser.add_argument("--workshop-dir", type=Path, default=None,
                         help="where sandboxes are kept (default .kit/workshop)")
     return parser.parse_args(argv)

@@ -51,7 +51,7 @@ LESSONS = {
 DEFAULT_POOL = 10
 DEFAULT_CULL_IDLE = 20 * 60  # seconds a kernel with no page connected may sit idle
 DEFAULT_CULL_INTERVAL = 60
-DEFAULT_REFILL_DELAY = 120.0  # seconds before a used pool kernel is replaced (see below)
+DEFAULT_REFILL_DELAY = 20.0  # seconds before a used pool kernel is replaced (see below)
 
 
 def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
@@ -76,9 +76,11 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     }
     # Voilà refills the pool 1 s after a kernel is taken: during a burst, that starts a new
     # kernel (and runs the notebook) for every arrival while the arrivals are being served,
-    # on the same cores. Measured (benchmarks/workshop_load.py, 2 cores): 20 arrivals take
-    # about a minute there, and refilling after 20 s cost 40 CPU-seconds in the middle of it,
-    # slower than plain Voilà. So the pool refills two minutes after the burst instead.
+    # on the same cores. Waiting lets the burst finish first. But the refill is also what an
+    # arrival beyond the pool gets: Voilà hands them the pending refill, so they wait this
+    # long plus a kernel start (measured: a longer delay of 120 s made a late arrival wait
+    # two minutes). 20 s is past a room's burst when each participant brings their own CPU;
+    # size --pool-size for the room so nobody is a late arrival.
     c.VoilaKernelManager.fill_delay = float(refill_delay)
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval

@@ -70,24 +70,6 @@ def _module_source() -> str:
     return "\n".join(f"// ---- assets/{name} ----\n{_read_asset(name)}" for name in _JS_PARTS)
 
 
-_LOADER = """// Imports the widget's code (the `_module` trait) when the widget renders.
-const loaded = new Map();
-function load(source) {
-  if (!loaded.has(source)) {
-    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-    loaded.set(source, import(url).finally(() => URL.revokeObjectURL(url)));
-  }
-  return loaded.get(source);
-}
-export default {
-  async render(props) {
-    const widget = (await load(props.model.get('_module'))).default;
-    return widget.render(props);
-  },
-};
-"""
-
-
 def _stripe_error(status: int, message: str, **fields: Any) -> dict[str, Any]:
     """A reply in the transport's shape carrying a Stripe-shaped error body."""
     return {"status": status,
@@ -132,13 +114,7 @@ class PaymentElement(anywidget.AnyWidget):
     callback with `on_outcome`.
     """
 
-    # anywidget gives a model 2 s to import its `_esm` and initialise; with 100 kB of code on
-    # a machine busy with a room of arrivals that can run out (measured:
-    # benchmarks/workshop_load.py, "[anywidget] Failed to initialize model.", a dead widget).
-    # So `_esm` is a small loader, and the widget's code travels as `_module`, imported in
-    # render(), which has no time limit.
-    _esm = _LOADER
-    _module = traitlets.Unicode(_module_source(), read_only=True).tag(sync=True)
+    _esm = _module_source()
 
     # Stripe's `layout.type`. (Not `layout`: every ipywidget already has a `layout` trait, its
     # CSS Layout model, and replacing it breaks the widget manager.)

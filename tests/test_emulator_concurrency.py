@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, routing
 from helpers.emulator import payment_intents as payment_intents_module
@@ -88,34 +89,49 @@ def test_two_processes_confirming_the_same_intent(tmp_path: Path) -> None:
     check_one_success(db, pi_id, results)
 
 
-def test_a_concurrent_reuse_of_an_idempotency_key_gets_409(
-        tmp_path: Path, monkeypatch) -> None:
-    emulator = Emulator(tmp_path / "idem.sqlite3")
+def slow_intent_creation(monkeypatch) -> None:
+    """POST /v1/payment_intents takes half a second (inside its transaction), so a second
+    request with the same idempotency key arrives while the first is still in flight."""
     original = payment_intents_module.create
 
     def slow_create(ctx, params):
-        time.sleep(0.5)  # keep the first request in flight
+        time.sleep(0.5)
         return original(ctx, params)
 
     index = next(i for i, r in enumerate(routing.ROUTES) if r.handler is original)
     slow_route = dataclasses.replace(routing.ROUTES[index], handler=slow_create)
     monkeypatch.setattr(routing, "ROUTES", [*routing.ROUTES[:index], slow_route,
                                             *routing.ROUTES[index + 1:]])
+
+
+def first_and_twin(first_emulator: Emulator, twin_emulator: Emulator,
+                   key: str) -> tuple[Any, Any]:
+    """The same creation twice with one key: the twin sent 0.2 s into the first."""
     params = {"amount": 1099, "currency": "usd"}
-    headers = {"Idempotency-Key": "same-key"}
+    headers = {"Idempotency-Key": key}
     first: list = []
-    thread = threading.Thread(target=lambda: first.append(emulator.request(
+    thread = threading.Thread(target=lambda: first.append(first_emulator.request(
         "POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)))
     thread.start()
     time.sleep(0.2)
-    second = emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)
+    twin = twin_emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY,
+                                 headers)
     thread.join()
+    return first[0], twin
+
+
+def test_a_concurrent_reuse_of_an_idempotency_key_gets_409(
+        tmp_path: Path, monkeypatch) -> None:
+    emulator = Emulator(tmp_path / "idem.sqlite3")
+    slow_intent_creation(monkeypatch)
+    first, second = first_and_twin(emulator, emulator, "same-key")
     assert second.status == 409 and second.body["error"]["code"] == "idempotency_key_in_use"
     assert second.headers["Stripe-Should-Retry"] == "true"
-    assert first[0].status == 200
-    replay = emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)
+    assert first.status == 200
+    replay = emulator.request("POST", "/v1/payment_intents", {"amount": 1099, "currency": "usd"},
+                              DEFAULT_SECRET_KEY, {"Idempotency-Key": "same-key"})
     assert replay.headers["Idempotent-Replayed"] == "true"
-    assert replay.body["id"] == first[0].body["id"]
+    assert replay.body["id"] == first.body["id"]
 
 
 def test_a_twin_request_from_another_process_waits_and_replays(
@@ -124,28 +140,10 @@ def test_a_twin_request_from_another_process_waits_and_replays(
     overlap the first request's write transaction, so it waits and gets the stored answer."""
     db = tmp_path / "idem.sqlite3"
     first_process, second_process = Emulator(db), Emulator(db)
-    original = payment_intents_module.create
-
-    def slow_create(ctx, params):
-        time.sleep(0.5)  # inside the first request's transaction
-        return original(ctx, params)
-
-    index = next(i for i, r in enumerate(routing.ROUTES) if r.handler is original)
-    slow_route = dataclasses.replace(routing.ROUTES[index], handler=slow_create)
-    monkeypatch.setattr(routing, "ROUTES", [*routing.ROUTES[:index], slow_route,
-                                            *routing.ROUTES[index + 1:]])
-    params = {"amount": 1099, "currency": "usd"}
-    headers = {"Idempotency-Key": "twin-key"}
-    first: list = []
-    thread = threading.Thread(target=lambda: first.append(first_process.request(
-        "POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)))
-    thread.start()
-    time.sleep(0.2)
-    second = second_process.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY,
-                                    headers)
-    thread.join()
-    assert first[0].status == 200 and "Idempotent-Replayed" not in first[0].headers
+    slow_intent_creation(monkeypatch)
+    first, second = first_and_twin(first_process, second_process, "twin-key")
+    assert first.status == 200 and "Idempotent-Replayed" not in first.headers
     assert second.status == 200 and second.headers["Idempotent-Replayed"] == "true"
-    assert second.body["id"] == first[0].body["id"]
+    assert second.body["id"] == first.body["id"]
     account = first_process.account_of(DEFAULT_SECRET_KEY)
     assert len(first_process.store.list(account, "payment_intent")) == 1

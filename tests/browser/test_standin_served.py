@@ -125,16 +125,25 @@ STATUS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Order s
 </script></body></html>"""
 
 
+def shop_checkout(shop: Shop, emulator_server: Any,
+                  currency: str = "usd") -> tuple[stripe.StripeClient, dict[str, Any]]:
+    """A returning customer's intent and session, and the shop's checkout and return pages
+    written for them; returns the API client and those objects."""
+    client = client_for(emulator_server.url)
+    objects = returning_customer(client, currency)
+    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY,
+            "secret": objects["intent"].client_secret,
+            "cuss": objects["session"].client_secret, "shop": shop.url}
+    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
+    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
+    return client, objects
+
+
 def test_guide_flow_with_served_standin(offline_page: Any, emulator_server: Any,
                                         shop: Shop) -> None:
     page = offline_page
-    client = client_for(emulator_server.url)
-    objects = returning_customer(client)
-    intent, session = objects["intent"], objects["session"]
-    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
-            "cuss": session.client_secret, "shop": shop.url}
-    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
-    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
+    client, objects = shop_checkout(shop, emulator_server)
+    intent = objects["intent"]
     shop = shop.url
     api_requests: list[tuple[str, str | None]] = []
     page.on("request", lambda r: api_requests.append((r.method, r.headers.get("authorization")))
@@ -162,12 +171,8 @@ def test_guide_flow_with_served_standin(offline_page: Any, emulator_server: Any,
 def test_served_decline_stays_on_the_page(offline_page: Any, emulator_server: Any,
                                           shop: Shop) -> None:
     page = offline_page
-    client = client_for(emulator_server.url)
-    objects = returning_customer(client)
+    client, objects = shop_checkout(shop, emulator_server)
     intent = objects["intent"]
-    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
-            "cuss": objects["session"].client_secret, "shop": shop.url}
-    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
     shop = shop.url
     page.goto(f"{shop}/checkout")
     page.get_by_role("radio", name="Card", exact=True).check()
@@ -189,13 +194,8 @@ def test_served_bank_debit_is_processing(offline_page: Any, emulator_server: Any
                                          currency: str, method: str) -> None:
     """A bank debit does not succeed at once: the return page says it is processing."""
     page = offline_page
-    client = client_for(emulator_server.url)
-    objects = returning_customer(client, currency)
+    client, objects = shop_checkout(shop, emulator_server, currency)
     intent = objects["intent"]
-    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
-            "cuss": objects["session"].client_secret, "shop": shop.url}
-    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
-    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
     page.goto(f"{shop.url}/checkout")
     page.get_by_role("radio", name=method).check()
     page.get_by_label("Full name").fill("Jenny Rosen")
@@ -225,13 +225,8 @@ def test_served_ideal_redirects_to_the_bank_and_back(offline_page: Any, emulator
                                                      redirect_status: str) -> None:
     """A plain page: iDEAL leaves for the emulator's test bank page, which returns to return_url."""
     page = offline_page
-    client = client_for(emulator_server.url)
-    objects = returning_customer(client, "eur")
+    client, objects = shop_checkout(shop, emulator_server, "eur")
     intent = objects["intent"]
-    fill = {"api": emulator_server.url, "pk": PUBLISHABLE_KEY, "secret": intent.client_secret,
-            "cuss": objects["session"].client_secret, "shop": shop.url}
-    shop.pages["/checkout"] = CHECKOUT_PAGE.format(**fill)
-    shop.pages["/order/123/complete"] = STATUS_PAGE.format(**fill)
     page.goto(f"{shop.url}/checkout")
     page.get_by_role("radio", name="iDEAL").check()
     page.get_by_label("iDEAL Bank").select_option("rabobank")

@@ -99,6 +99,22 @@ def test_idempotent_replay_and_mismatch(client: stripe.StripeClient) -> None:
         client.v1.customers.create({"name": "Bob"}, {"idempotency_key": "key-1"})
 
 
+def test_a_replay_answers_what_the_first_request_answered(
+        client: stripe.StripeClient) -> None:
+    """Even after the object changed since; with expand[] too (its answer is no event's)."""
+    customer = client.v1.customers.create({"name": "Ann"})
+    for options, extra in (({"idempotency_key": "pi-1"}, {}),
+                           ({"idempotency_key": "pi-2"}, {"expand": ["customer"]})):
+        params = {"amount": 1099, "currency": "usd", "customer": customer.id, **extra}
+        first = client.v1.payment_intents.create(params, options)
+        client.v1.payment_intents.update(first.id, {"metadata": {"order": "42"}})
+        replay = client.v1.payment_intents.create(params, options)
+        assert replay.last_response.headers["Idempotent-Replayed"] == "true"
+        assert replay.to_dict() == first.to_dict()
+        assert replay.metadata.to_dict() == {}
+        assert client.v1.payment_intents.retrieve(first.id).metadata.to_dict() == {"order": "42"}
+
+
 def test_a_declined_payment_replays_its_402(client: stripe.StripeClient) -> None:
     options = {"idempotency_key": "decline-1"}
     params = {"amount": 1099, "currency": "usd", "confirm": True, "return_url": RETURN_URL,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import StripeError, missing
 from .shapes import complete
+from .store import compact_json
 
 PRIVATE = "_kit"  # the one private key stored objects carry (never sent)
 
@@ -24,7 +25,8 @@ class Context:
     now: int
     request_id: str
     idempotency_key: str | None = None
-    events: list[str] = field(default_factory=list)
+    # (event id, its object as JSON text when emitted): what this request emitted
+    events: list[tuple[str, str]] = field(default_factory=list)
     # this account's webhook endpoints, read once per request (a confirm emits several events)
     webhook_endpoints: list[dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -92,7 +94,7 @@ class Context:
         }
         event["pending_webhooks"] = self.emulator.deliveries.queue(self, event)
         self.save(event)
-        self.events.append(event["id"])
+        self.events.append((event["id"], compact_json(data["object"])))
         return event
 
 

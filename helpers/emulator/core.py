@@ -183,8 +183,11 @@ class Emulator:
         if busy is not None:  # answered before touching the store, which the other one holds
             return busy
         request_id = "req_" + self.ids.token("req", next(self._request_numbers), "")
+        timers_due, deliveries_due = self._due()
+        queued_before = self.deliveries.queued_here()
         try:
-            timers.run_due(self)  # e.g. bank debits that settled since the last request
+            if timers_due:
+                timers.run_due(self)  # e.g. bank debits that settled since the last request
             response = self._handle(method, path.rstrip("/") or "/", params or {}, api_key,
                                     headers, request_id)
         except StripeError as exc:
@@ -195,15 +198,22 @@ class Emulator:
                 500, "An unexpected error occurred in the offline emulator (this is a bug in the"
                 " kit, not in your code).", type="api_error").body())
         response.headers["Request-Id"] = request_id
-        if self._deliveries_due():
+        # what this request queued, or what was already due (a retry, a held delivery)
+        if deliveries_due or self.deliveries.queued_here() != queued_before:
             self.deliveries.run_due()
         return response
 
-    def _deliveries_due(self) -> bool:
-        """A cheap read first: most requests queue no webhook delivery at all."""
-        return self.store.execute(
-            "SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ? LIMIT 1",
-            (self.clock.now_float(),)).fetchone() is not None
+    def _due(self) -> tuple[bool, bool]:
+        """Is a timer or a webhook delivery due? One cheap read, before the request.
+
+        Most requests find neither, and queue no delivery either: they never take the write
+        lock for timers nor look for deliveries to send.
+        """
+        row = self.store.execute(
+            "SELECT EXISTS(SELECT 1 FROM timers WHERE due_at <= ?1),"
+            " EXISTS(SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ?1)",
+            (self.clock.now_float(),)).fetchone()
+        return bool(row[0]), bool(row[1])
 
     def _handle(self, method: str, path: str, params: dict[str, Any], api_key: str | None,
                 headers: dict[str, str], request_id: str) -> Response:
@@ -294,9 +304,7 @@ class Emulator:
                             " parameters they were first used with. Try using a key other than"
                             f" '{key}' if you meant to execute a different request.",
                             type="idempotency_error")
-                    return Response(saved["status"], orjson.loads(saved["body"]),
-                                    {"Idempotent-Replayed": "true", "Idempotency-Key": key},
-                                    saved["body"])
+                    return self._replay(account, key, saved["status"], saved["body"])
             ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
             try:
                 body = public(route.handler(ctx, checked, **path_args))
@@ -306,11 +314,36 @@ class Emulator:
             except StripeError as exc:  # state changed before a 402 (a decline) is kept
                 response = Response(exc.status, exc.body(), dict(exc.headers))
             if key:
-                response.text = compact_json(response.body)
                 self.store.save_idempotent_result(account, key, fingerprint, response.status,
-                                                  response.text, ctx.now)
+                                                  self._answer_to_keep(ctx, response), ctx.now)
                 response.headers["Idempotency-Key"] = key
             return response
+
+    @staticmethod
+    def _answer_to_keep(ctx: Context, response: Response) -> str:
+        """What a replay of this request must send again, as stored text.
+
+        Most answers are exactly the object an event of this request carries (a created
+        customer, a confirmed PaymentIntent): then only that event's id is kept, and the
+        commit writes a few bytes instead of the whole object a second time.
+        """
+        response.text = compact_json(response.body)
+        if response.status == 200:
+            for event_id, object_text in reversed(ctx.events):
+                if object_text == response.text:
+                    return event_id
+        return response.text
+
+    def _replay(self, account: str, key: str, status: int, kept: str) -> Response:
+        headers = {"Idempotent-Replayed": "true", "Idempotency-Key": key}
+        if kept.startswith("{"):
+            return Response(status, orjson.loads(kept), headers, kept)
+        event = self.store.get(account, kept, "event")  # see _answer_to_keep
+        if event is None:  # only if the event was removed by hand from the database
+            raise StripeError(400, f"The answer kept for the idempotency key '{key}' is gone"
+                              " (its event was deleted); retry with a new key.",
+                              type="idempotency_error")
+        return Response(status, event["data"]["object"], headers)
 
     # conveniences for notebooks and tests ------------------------------------------------
     def reset(self, account: str | None = None) -> int:

@@ -96,6 +96,7 @@ class Deliveries:
         self._thread_lock = threading.Lock()
         # attempts being sent right now, per thread of this process (see run_due)
         self._inflight: dict[int, int] = {}
+        self._queued = threading.local()  # deliveries queued by this thread (see queued_here)
         self._inflight_changed = threading.Condition()
 
     # queueing ---------------------------------------------------------------------------
@@ -116,7 +117,13 @@ class Deliveries:
                     " VALUES (?,?,?,?)",
                     (ctx.account, event["id"], endpoint["id"], due),
                 )
+        self._queued.count = self.queued_here() + 1
         return len(endpoints)
+
+    def queued_here(self) -> int:
+        """How many times this thread has queued deliveries: a request compares the count
+        before and after itself to know whether it has any to send."""
+        return getattr(self._queued, "count", 0)
 
     # sending ----------------------------------------------------------------------------
     def _claim(self, me: int) -> list[Any]:

@@ -246,7 +246,7 @@ class Store:
     def save_idempotent_result(
         self, account: str, key: str, fingerprint: str, status: int, body: str, now: int
     ) -> None:
-        """`body` is the response's JSON text, replayed as it was sent."""
+        """`body`: the answer's JSON text, or the id of the event whose object it is."""
         self.execute(
             "INSERT OR REPLACE INTO idempotency(account, key, fingerprint, status, body, created)"
             " VALUES (?,?,?,?,?,?)",

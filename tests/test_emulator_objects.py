@@ -156,3 +156,32 @@ def test_state_survives_a_restart_and_a_damaged_file_is_kept_aside(tmp_path, cap
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("damaged.sqlite3.damaged-")]
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
     assert "could not be read" in capsys.readouterr().err
+
+
+def test_every_listed_kind_is_found_by_its_id_prefix(client: stripe.StripeClient,
+                                                     customer: stripe.Customer) -> None:
+    """Lists read the range of ids that starts with the kind's prefix (store.ID_PREFIXES):
+    one object of each listed kind is created and must come back in its own list only."""
+    from helpers.emulator.store import ID_PREFIXES
+
+    endpoint = client.v1.webhook_endpoints.create(
+        {"url": "https://example.com/hook", "enabled_events": ["*"]})
+    intent = client.v1.payment_intents.create(
+        {"amount": 1099, "currency": "usd", "customer": customer.id, "confirm": True,
+         "payment_method": "pm_card_visa", "automatic_payment_methods": {
+             "enabled": True, "allow_redirects": "never"}})
+    listed = {
+        "customer": client.v1.customers.list().data,
+        "payment_method": client.v1.customers.payment_methods.list(customer.id).data,
+        "payment_intent": client.v1.payment_intents.list().data,
+        "event": client.v1.events.list({"limit": 100}).data,
+        "webhook_endpoint": client.v1.webhook_endpoints.list().data,
+    }
+    assert [c.id for c in listed["customer"]] == [customer.id]
+    assert [p.id for p in listed["payment_intent"]] == [intent.id]
+    assert [e.id for e in listed["webhook_endpoint"]] == [endpoint.id]
+    assert {e.type for e in listed["event"]} >= {"customer.created", "payment_intent.succeeded"}
+    for kind, items in listed.items():
+        assert items and all(item.object == kind for item in items), kind
+        assert all(item.id.startswith(ID_PREFIXES[kind]) for item in items), kind
+    assert intent.latest_charge.startswith(ID_PREFIXES["charge"])

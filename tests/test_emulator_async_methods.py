@@ -34,6 +34,20 @@ def test_ach_success_processes_then_succeeds_when_the_clock_moves(
     assert automatic.request.id is None  # settled by Stripe, not by an API request
 
 
+@pytest.mark.parametrize("first_call", ["retrieve", "update"])
+def test_a_clock_moved_elsewhere_settles_before_the_next_request_answers(
+        emulator: Emulator, client: stripe.StripeClient, first_call: str) -> None:
+    """Another process (a CLI, the server) moved the shared clock without firing timers
+    here: whatever request comes next, a read or a write, answers after the debit settled."""
+    pi = intent(client, "usd", "pm_usBankAccount_success")
+    emulator.clock.advance(10)  # the clock alone, as another process moves it
+    if first_call == "update":  # refused as Stripe refuses it: the debit has settled
+        with pytest.raises(stripe.InvalidRequestError, match="status of succeeded"):
+            client.v1.payment_intents.update(pi.id, {"metadata": {"order": "7"}})
+    seen = client.v1.payment_intents.retrieve(pi.id)
+    assert seen.status == "succeeded" and seen.amount_received == 2000
+
+
 @pytest.mark.parametrize("token, code", [
     ("pm_usBankAccount_insufficientFunds", "insufficient_funds"),
     ("pm_usBankAccount_accountClosed", "account_closed"),

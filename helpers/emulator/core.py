@@ -173,6 +173,7 @@ class Emulator:
         self._request_numbers = itertools.count(1)  # request ids: per process is enough
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
+        self._here = threading.local()  # per request thread: whether deliveries were due
 
     def request(self, method: str, path: str, params: dict[str, Any] | None, api_key: str | None,
                 headers: dict[str, str] | None = None) -> Response:
@@ -183,11 +184,9 @@ class Emulator:
         if busy is not None:  # answered before touching the store, which the other one holds
             return busy
         request_id = "req_" + self.ids.token("req", next(self._request_numbers), "")
-        timers_due, deliveries_due = self._due()
         queued_before = self.deliveries.queued_here()
+        self._here.deliveries_due = False  # set by _run's look at what is due
         try:
-            if timers_due:
-                timers.run_due(self)  # e.g. bank debits that settled since the last request
             response = self._handle(method, path.rstrip("/") or "/", params or {}, api_key,
                                     headers, request_id)
         except StripeError as exc:
@@ -199,15 +198,15 @@ class Emulator:
                 " kit, not in your code).", type="api_error").body())
         response.headers["Request-Id"] = request_id
         # what this request queued, or what was already due (a retry, a held delivery)
-        if deliveries_due or self.deliveries.queued_here() != queued_before:
+        if self._here.deliveries_due or self.deliveries.queued_here() != queued_before:
             self.deliveries.run_due()
         return response
 
     def _due(self) -> tuple[bool, bool]:
-        """Is a timer or a webhook delivery due? One cheap read, before the request.
+        """Is a timer or a webhook delivery due? One cheap read in the request's transaction.
 
-        Most requests find neither, and queue no delivery either: they never take the write
-        lock for timers nor look for deliveries to send.
+        Most requests find neither, and queue no delivery either: they neither fire timers
+        nor look for deliveries to send.
         """
         row = self.store.execute(
             "SELECT EXISTS(SELECT 1 FROM timers WHERE due_at <= ?1),"
@@ -294,30 +293,44 @@ class Emulator:
              request_id: str, key: str | None) -> Response:
         fingerprint = key and hashlib.sha256(
             json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
-        with self.store.transaction(write=method != "GET"):
-            if key:
-                saved = self.store.idempotent_result(account, key)
-                if saved is not None:
-                    if saved["fingerprint"] != fingerprint:
-                        raise StripeError(
-                            400, "Keys for idempotent requests can only be used with the same"
-                            " parameters they were first used with. Try using a key other than"
-                            f" '{key}' if you meant to execute a different request.",
-                            type="idempotency_error")
-                    return self._replay(account, key, saved["status"], saved["body"])
-            ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
-            try:
-                body = public(route.handler(ctx, checked, **path_args))
-                for expansion in checked.get("expand") or []:
-                    body = _expand(ctx, body, str(expansion).split("."))
-                response = Response(200, body)
-            except StripeError as exc:  # state changed before a 402 (a decline) is kept
-                response = Response(exc.status, exc.body(), dict(exc.headers))
-            if key:
-                self.store.save_idempotent_result(account, key, fingerprint, response.status,
-                                                  self._answer_to_keep(ctx, response), ctx.now)
-                response.headers["Idempotency-Key"] = key
-            return response
+        write = method != "GET"
+        while True:
+            with self.store.transaction(write=write):
+                timers_due, self._here.deliveries_due = self._due()
+                if write or not timers_due:
+                    if timers_due:  # e.g. bank debits that settled since the last request
+                        timers.run_due(self)
+                    return self._answer(route, path_args, checked, account, key_kind,
+                                        request_id, key, fingerprint)
+            timers.run_due(self)  # a read settles what is due first, in a write of its own
+
+    def _answer(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
+                account: str, key_kind: str, request_id: str, key: str | None,
+                fingerprint: str | None) -> Response:
+        """The request's own work, inside its transaction (see _run)."""
+        if key:
+            saved = self.store.idempotent_result(account, key)
+            if saved is not None:
+                if saved["fingerprint"] != fingerprint:
+                    raise StripeError(
+                        400, "Keys for idempotent requests can only be used with the same"
+                        " parameters they were first used with. Try using a key other than"
+                        f" '{key}' if you meant to execute a different request.",
+                        type="idempotency_error")
+                return self._replay(account, key, saved["status"], saved["body"])
+        ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
+        try:
+            body = public(route.handler(ctx, checked, **path_args))
+            for expansion in checked.get("expand") or []:
+                body = _expand(ctx, body, str(expansion).split("."))
+            response = Response(200, body)
+        except StripeError as exc:  # state changed before a 402 (a decline) is kept
+            response = Response(exc.status, exc.body(), dict(exc.headers))
+        if key:
+            self.store.save_idempotent_result(account, key, fingerprint, response.status,
+                                              self._answer_to_keep(ctx, response), ctx.now)
+            response.headers["Idempotency-Key"] = key
+        return response
 
     @staticmethod
     def _answer_to_keep(ctx: Context, response: Response) -> str:

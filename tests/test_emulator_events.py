@@ -67,6 +67,35 @@ def test_deliveries_are_signed_and_verify_with_stripe_python(
         stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], "whsec_" + "other")
 
 
+def test_endpoints_changed_by_another_process_are_seen_at_the_next_event(tmp_path) -> None:
+    """Two emulators on one file, as the kernel and the server are: what one does to the
+    webhook endpoints, the other's very next event honours (its endpoint cache must not)."""
+    from helpers.emulator import DEFAULT_SECRET_KEY, EmulatorHTTPClient
+
+    def make_client(emulator: Emulator) -> stripe.StripeClient:
+        return stripe.StripeClient(DEFAULT_SECRET_KEY, http_client=EmulatorHTTPClient(emulator),
+                                   base_addresses={"api": "http://emulator.invalid"})
+
+    here, there = Emulator(tmp_path / "shared.sqlite3"), Emulator(tmp_path / "shared.sqlite3")
+    got: list[str] = []
+    for emulator in (here, there):
+        url = emulator.add_receiver("shared", lambda payload, headers: got.append(
+            json.loads(payload)["data"]["object"]["name"]) or 200)
+    near, far = make_client(here), make_client(there)
+
+    near.v1.customers.create({"name": "before any endpoint"})
+    endpoint = far.v1.webhook_endpoints.create({"url": url,
+                                                "enabled_events": ["customer.created"]})
+    near.v1.customers.create({"name": "after the far create"})
+    far.v1.webhook_endpoints.update(endpoint.id, {"disabled": True})
+    near.v1.customers.create({"name": "after the far disable"})
+    near.v1.webhook_endpoints.update(endpoint.id, {"disabled": False})
+    near.v1.customers.create({"name": "after the near enable"})
+    far.v1.webhook_endpoints.delete(endpoint.id)
+    near.v1.customers.create({"name": "after the far delete"})
+    assert got == ["after the far create", "after the near enable"]
+
+
 def test_failed_deliveries_are_retried_then_counted_down(
         emulator: Emulator, client: stripe.StripeClient,
         monkeypatch: pytest.MonkeyPatch) -> None:

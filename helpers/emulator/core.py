@@ -174,6 +174,7 @@ class Emulator:
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
         self._here = threading.local()  # per request thread: whether deliveries were due
+        self._endpoints: dict[str, tuple[tuple[int | None, int], list[dict[str, Any]]]] = {}
 
     def request(self, method: str, path: str, params: dict[str, Any] | None, api_key: str | None,
                 headers: dict[str, str] | None = None) -> Response:
@@ -210,9 +211,28 @@ class Emulator:
         """
         row = self.store.execute(
             "SELECT EXISTS(SELECT 1 FROM timers WHERE due_at <= ?1),"
-            " EXISTS(SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ?1)",
+            " EXISTS(SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ?1),"
+            " data_version FROM pragma_data_version",
             (self.clock.now_float(),)).fetchone()
+        self.store.data_version = row[2]  # for this transaction's caches
         return bool(row[0]), bool(row[1])
+
+    def webhook_endpoints(self, account: str) -> list[dict[str, Any]]:
+        """The account's endpoints (read-only), cached while nobody can have changed them.
+
+        Every event looks them up. The cache holds while no other process has committed
+        (SQLite's data_version, read by _due) and this one has neither changed an endpoint
+        nor rolled back (store.generation); outside a request it is not used.
+        """
+        store = self.store
+        stamp = (store.data_version, store.generation)
+        cached = self._endpoints.get(account)
+        if stamp[0] is not None and cached is not None and cached[0] == stamp:
+            return cached[1]
+        endpoints = store.list(account, "webhook_endpoint")
+        if stamp[0] is not None:
+            self._endpoints[account] = (stamp, endpoints)
+        return endpoints
 
     def _handle(self, method: str, path: str, params: dict[str, Any], api_key: str | None,
                 headers: dict[str, str], request_id: str) -> Response:
@@ -363,6 +383,7 @@ class Emulator:
         """Forget everything (or one account's objects, events and deliveries)."""
         tables = ("objects", "counters", "idempotency", "deliveries",
                   "delivery_attempts", "timers")
+        self.store.generation += 1  # no cache outlives a reset
         with self.store.transaction():
             removed = self.store.execute(
                 "SELECT COUNT(*) FROM objects" + (" WHERE account=?" if account else ""),

@@ -118,7 +118,7 @@ def delete_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, 
 
 def endpoints_for(ctx: Context, event_type: str) -> list[dict[str, Any]]:
     if ctx.webhook_endpoints is None:
-        ctx.webhook_endpoints = ctx.store.list(ctx.account, "webhook_endpoint")
+        ctx.webhook_endpoints = ctx.emulator.webhook_endpoints(ctx.account)
     return [e for e in ctx.webhook_endpoints
             if e["status"] == "enabled"
             and any(p == "*" or _type_matches(p, event_type) for p in e["enabled_events"])]

@@ -137,6 +137,10 @@ class Store:
         except sqlite3.DatabaseError as exc:  # not a database, or damaged by an OS crash
             self._db = self._open_fresh(exc)
         self._depth = 0
+        # What others committed, as seen by the transaction under way (None outside one, or
+        # when it was not read): see Emulator._due and Emulator.webhook_endpoints.
+        self.data_version: int | None = None
+        self.generation = 0  # this process's writes that caches must not miss (rollbacks too)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
@@ -186,12 +190,14 @@ class Store:
             try:
                 yield self
             except BaseException:
+                self.generation += 1  # what was read inside may have been undone
                 self._db.execute("ROLLBACK")
                 raise
             else:
                 self._db.execute("COMMIT")
             finally:
                 self._depth = 0
+                self.data_version = None
 
     def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -210,6 +216,8 @@ class Store:
     def put(self, account: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Insert or replace an object (keeps its original list position)."""
         customer = obj.get("customer") if isinstance(obj.get("customer"), str) else None
+        if obj["object"] == "webhook_endpoint":
+            self.generation += 1  # Emulator.webhook_endpoints must read them again
         with self.transaction():
             self.execute(
                 "INSERT INTO objects(account, id, type, created, customer, data)"
@@ -229,6 +237,7 @@ class Store:
         return _full(orjson.loads(row["data"]))
 
     def delete(self, account: str, object_id: str) -> None:
+        self.generation += 1  # (rare) whatever a cache holds may be gone
         self.execute("DELETE FROM objects WHERE account=? AND id=?", (account, object_id))
 
     def list(

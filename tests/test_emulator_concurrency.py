@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
@@ -147,3 +148,21 @@ def test_a_twin_request_from_another_process_waits_and_replays(
     assert second.body["id"] == first.body["id"]
     account = first_process.account_of(DEFAULT_SECRET_KEY)
     assert len(first_process.store.list(account, "payment_intent")) == 1
+
+
+def test_a_forked_process_draws_ids_of_its_own() -> None:
+    """Ids come from a pool of random bytes; a forked child must not hand out the parent's."""
+    from helpers.emulator.ids import IdFactory
+
+    ids = IdFactory()
+    ids.make("cus", 0)  # the pool is filled before the fork
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        os.write(write, " ".join(ids.make("cus", 0) for _ in range(3)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = set(os.read(read, 4096).decode().split())
+    os.close(read), os.close(write)
+    from_parent = {ids.make("cus", 0) for _ in range(3)}
+    assert len(from_child) == 3 and not from_child & from_parent

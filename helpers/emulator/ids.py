@@ -33,13 +33,18 @@ class _RandomBytes:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buffer, self._used, self._pid = b"", 0, os.getpid()
+        self._buffer, self._used = b"", 0
+        # After a fork the child draws its own: two processes must not share ids.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._buffer, self._used = b"", 0
 
     def take(self, count: int) -> bytes:
         with self._lock:
-            if self._used + count > len(self._buffer) or self._pid != os.getpid():
-                # (after a fork, the child draws its own: two processes must not share ids)
-                self._buffer, self._used, self._pid = os.urandom(4096), 0, os.getpid()
+            if self._used + count > len(self._buffer):
+                self._buffer, self._used = os.urandom(4096), 0
             start, self._used = self._used, self._used + count
             return self._buffer[start:self._used]
 

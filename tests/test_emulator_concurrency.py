@@ -99,10 +99,10 @@ def slow_intent_creation(monkeypatch) -> None:
         time.sleep(0.5)
         return original(ctx, params)
 
-    index = next(i for i, r in enumerate(routing.ROUTES) if r.handler is original)
-    slow_route = dataclasses.replace(routing.ROUTES[index], handler=slow_create)
-    monkeypatch.setattr(routing, "ROUTES", [*routing.ROUTES[:index], slow_route,
-                                            *routing.ROUTES[index + 1:]])
+    key = routing._bucket_key("POST", "/v1/payment_intents")  # the routes match() reads
+    monkeypatch.setitem(routing._BUCKETS, key, [
+        dataclasses.replace(r, handler=slow_create) if r.handler is original else r
+        for r in routing._BUCKETS[key]])
 
 
 def first_and_twin(first_emulator: Emulator, twin_emulator: Emulator,

@@ -144,6 +144,28 @@ def test_a_replay_answers_what_the_first_request_answered(
         assert client.v1.payment_intents.retrieve(first.id).metadata.to_dict() == {"order": "42"}
 
 
+def test_a_key_kept_by_an_older_kit_still_replays(emulator: Emulator) -> None:
+    """Databases written before this version hold fingerprints of the old form."""
+    import hashlib
+
+    from helpers.emulator import DEFAULT_SECRET_KEY
+
+    params = {"name": "Ann"}
+    legacy = hashlib.sha256(json.dumps(["POST", "/v1/customers", params],
+                                       sort_keys=True).encode()).hexdigest()
+    kept = '{"id": "cus_keptbyolderkit", "object": "customer", "name": "Ann"}'
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    with emulator.store.transaction():
+        emulator.store.save_idempotent_result(account, "old-key", legacy, 200, kept, 0)
+    replay = emulator.request("POST", "/v1/customers", params, DEFAULT_SECRET_KEY,
+                              {"Idempotency-Key": "old-key"})
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.body["id"] == "cus_keptbyolderkit"
+    other = emulator.request("POST", "/v1/customers", {"name": "Bob"}, DEFAULT_SECRET_KEY,
+                             {"Idempotency-Key": "old-key"})
+    assert other.status == 400 and other.body["error"]["type"] == "idempotency_error"
+
+
 def test_a_declined_payment_replays_its_402(client: stripe.StripeClient) -> None:
     options = {"idempotency_key": "decline-1"}
     params = {"amount": 1099, "currency": "usd", "confirm": True, "return_url": RETURN_URL,

@@ -97,6 +97,21 @@ class Clock:
         return self.now()
 
 
+def _fingerprint(method: str, path: str, params: dict[str, Any], *, legacy: bool = False) -> str:
+    """What an idempotency key's request was, to tell a replay from a different request.
+
+    `legacy`: as databases written before orjson was used hold it (compared only when the
+    current form differs, so that a key kept across an upgrade still replays).
+    """
+    request = [method, path, params]
+    if not legacy:
+        try:
+            return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits): the old way
+            pass
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
 @functools.lru_cache(maxsize=256)  # a handful of keys, each looked up on every request
 def account_for_key(api_key: str | None) -> tuple[str, str]:
     """Map an API key to (account id, key kind). Keys of one suffix share an account."""
@@ -311,8 +326,8 @@ class Emulator:
     def _run(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
              params: dict[str, Any], method: str, path: str, account: str, key_kind: str,
              request_id: str, key: str | None) -> Response:
-        fingerprint = key and hashlib.sha256(
-            json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
+        request = (method, path, params)
+        fingerprint = key and _fingerprint(*request)
         write = method != "GET"
         while True:
             with self.store.transaction(write=write):
@@ -321,17 +336,18 @@ class Emulator:
                     if timers_due:  # e.g. bank debits that settled since the last request
                         timers.run_due(self)
                     return self._answer(route, path_args, checked, account, key_kind,
-                                        request_id, key, fingerprint)
+                                        request_id, key, fingerprint, request)
             timers.run_due(self)  # a read settles what is due first, in a write of its own
 
     def _answer(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
                 account: str, key_kind: str, request_id: str, key: str | None,
-                fingerprint: str | None) -> Response:
+                fingerprint: str | None, request: tuple[str, str, dict[str, Any]]) -> Response:
         """The request's own work, inside its transaction (see _run)."""
         if key:
             saved = self.store.idempotent_result(account, key)
             if saved is not None:
-                if saved["fingerprint"] != fingerprint:
+                if saved["fingerprint"] != fingerprint \
+                        and saved["fingerprint"] != _fingerprint(*request, legacy=True):
                     raise StripeError(
                         400, "Keys for idempotent requests can only be used with the same"
                         " parameters they were first used with. Try using a key other than"

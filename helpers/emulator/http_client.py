@@ -38,12 +38,12 @@ class EmulatorHTTPClient(stripe.HTTPClient):
                 post_data: Any = None, *, _usage: list[str] | None = None,
                 ) -> tuple[str, int, Mapping[str, str]]:
         parts = urlsplit(url)
-        params = decode(parts.query)
+        params = decode(parts.query) if parts.query else {}
         if post_data:
             body = post_data.decode(errors="replace") if isinstance(post_data, bytes) \
                 else str(post_data)
             params.update(decode(body))
-        headers = dict(headers or {})
+        headers = headers or {}
         auth = headers.get("Authorization", "")
         api_key = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
         response = self.emulator.request(method, parts.path, params, api_key, headers)

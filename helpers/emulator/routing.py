@@ -20,6 +20,13 @@ class Route:
 
 
 ROUTES: list[Route] = []
+# Routes by (method, number of path segments, resource segment): the few that can match.
+_BUCKETS: dict[tuple[str, int, str], list[Route]] = {}
+
+
+def _bucket_key(method: str, path: str) -> tuple[str, int, str]:
+    parts = path.split("/")  # "/v1/payment_intents/pi_1/confirm" -> "", "v1", ...
+    return method, len(parts), parts[2] if len(parts) > 2 else ""
 
 
 def route(
@@ -29,18 +36,22 @@ def route(
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
 
     def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, re.compile(f"^{regex}$"), handler, params_type, publishable))
+        added = Route(method, re.compile(f"^{regex}$"), handler, params_type, publishable)
+        ROUTES.append(added)
+        key = _bucket_key(method, path)
+        if "{" in key[2]:  # a parameter where the resource name usually is: no bucket
+            raise ValueError(f"route {path}: its third segment must be literal")
+        _BUCKETS.setdefault(key, []).append(added)
         return handler
 
     return register
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    for candidate in ROUTES:
-        if candidate.method == method:
-            found = candidate.pattern.match(path)
-            if found:
-                return candidate, found.groupdict()
+    for candidate in _BUCKETS.get(_bucket_key(method, path), ()):
+        found = candidate.pattern.match(path)
+        if found:
+            return candidate, found.groupdict()
     return None
 
 

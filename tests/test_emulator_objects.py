@@ -24,6 +24,20 @@ def test_customer_create_retrieve_update_list_delete(client: stripe.StripeClient
     assert missing.value.http_status == 404 and missing.value.code == "resource_missing"
 
 
+def test_a_customers_includable_fields_come_only_when_expanded(
+        client: stripe.StripeClient) -> None:
+    """As since API version 2020-08-27: no `sources`, `tax_ids`... unless expand[] asks."""
+    created = client.v1.customers.create({"name": "Ann"})
+    plain = client.v1.customers.retrieve(created.id).to_dict()
+    assert not {"sources", "subscriptions", "tax_ids", "tax", "cash_balance",
+                "invoice_credit_balance"} & set(plain)
+    assert {"invoice_settings", "test_clock", "default_source"} <= set(plain)
+    expanded = client.v1.customers.retrieve(created.id, {"expand": ["sources", "tax_ids"]})
+    assert expanded.sources.data == [] and expanded.sources.has_more is False
+    assert expanded.tax_ids.url == f"/v1/customers/{created.id}/tax_ids"
+    assert "subscriptions" not in expanded
+
+
 def test_list_pagination(client: stripe.StripeClient) -> None:
     ids = [client.v1.customers.create({"name": f"c{i}"}).id for i in range(5)]
     newest_first = list(reversed(ids))

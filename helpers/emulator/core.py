@@ -29,6 +29,7 @@ from .context import Context, public
 from .deliveries import Deliveries
 from .errors import StripeError
 from .ids import IdFactory
+from .shapes import INCLUDABLE, included
 from .store import Store, compact_json
 from .validation import validate
 
@@ -163,6 +164,8 @@ def _expand(ctx: Context, obj: Any, path: list[str]) -> Any:
         obj["data"] = [_expand(ctx, item, rest) for item in obj["data"]]
         return obj
     value = obj.get(head)
+    if value is None and head in INCLUDABLE.get(obj.get("object", ""), ()):
+        value = included(obj, head)
     if isinstance(value, str):
         found = ctx.store.get(ctx.account, value)
         if found is not None:

@@ -23,6 +23,24 @@ RESOURCES: dict[str, type] = {
     "webhook_endpoint": stripe.WebhookEndpoint,
 }
 PAYMENT_METHOD = RESOURCES["payment_method"]  # stripe's module attributes load lazily, per access
+
+# Fields Stripe leaves out unless `expand[]` asks for them ("includable"): the Customer's
+# lists stopped being sent by default with API version 2020-08-27, and its balances and tax
+# details are documented as expandable-only. complete() does not add them; _expand does.
+INCLUDABLE: dict[str, frozenset[str]] = {
+    "customer": frozenset({"cash_balance", "invoice_credit_balance", "sources",
+                           "subscriptions", "tax", "tax_ids"}),
+}
+
+
+def included(obj: dict[str, Any], name: str) -> Any:
+    """An includable field's value when it is expanded: what an account with none has."""
+    if name in ("sources", "subscriptions", "tax_ids"):
+        return {"object": "list", "data": [], "has_more": False,
+                "url": f"/v1/customers/{obj.get('id')}/{name}"}
+    if name == "invoice_credit_balance":
+        return {}
+    return None  # cash_balance, tax: not modelled by the emulator
 _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
@@ -64,8 +82,10 @@ def _null_fields(cls: type, own_type: str | None) -> tuple[str, ...]:
     # A PaymentMethod carries only its own type's details (`card`, `sepa_debit`…), not all 50.
     per_type = enum_values(known["type"]) if "type" in known and cls is stripe.PaymentMethod \
         else set()
+    left_out = INCLUDABLE.get(getattr(cls, "OBJECT_NAME", ""), frozenset())
     return tuple(name for name in known
-                 if name != "deleted" and (name not in per_type or name == own_type))
+                 if name != "deleted" and name not in left_out
+                 and (name not in per_type or name == own_type))
 
 
 def complete(obj: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ the emulator decodes it into the nested shape its handlers and validators work o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_plus, urlencode
 
 _PART = re.compile(r"\[([^\]]*)\]")
 
@@ -29,10 +30,28 @@ def _listify(node: Any) -> Any:
     return node
 
 
+def _pairs(text: str) -> Iterator[tuple[str, str]]:
+    """What parse_qsl(text, keep_blank_values=True) gives, without unquoting plain text."""
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key, errors="replace")
+        if "%" in value or "+" in value:
+            value = unquote_plus(value, errors="replace")
+        yield key, value
+
+
 def decode(text: str) -> dict[str, Any]:
     """Decode a form/query string into nested params (`expand[]` and `a[0]` become lists)."""
     root: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    nested = False
+    for key, value in _pairs(text):
+        if key and "[" not in key:  # most params (every request decodes its body)
+            root[key] = value
+            continue
+        nested = True
         parts = _split(key)
         node = root
         for part in parts[:-1]:
@@ -46,6 +65,8 @@ def decode(text: str) -> dict[str, Any]:
                 node[""] = [*existing, value] if isinstance(existing, list) else [existing, value]
             else:
                 node[last] = value
+    if not nested:
+        return root
     # the top level is always an object of named params, even for a body like "0=x"
     return {key: _listify(value) for key, value in root.items()}
 

@@ -218,14 +218,14 @@ class Store:
         customer = obj.get("customer") if isinstance(obj.get("customer"), str) else None
         if obj["object"] == "webhook_endpoint":
             self.generation += 1  # Emulator.webhook_endpoints must read them again
-        with self.transaction():
-            self.execute(
-                "INSERT INTO objects(account, id, type, created, customer, data)"
-                " VALUES (?,?,?,?,?,?) ON CONFLICT(account, id) DO UPDATE SET"
-                " type=excluded.type, customer=excluded.customer, data=excluded.data",
-                (account, obj["id"], obj["object"], obj.get("created") or 0, customer,
-                 compact_json(_sparse(obj))),
-            )
+        # one statement: atomic on its own, and part of the request's transaction if any
+        self.execute(
+            "INSERT INTO objects(account, id, type, created, customer, data)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT(account, id) DO UPDATE SET"
+            " type=excluded.type, customer=excluded.customer, data=excluded.data",
+            (account, obj["id"], obj["object"], obj.get("created") or 0, customer,
+             compact_json(_sparse(obj))),
+        )
         return obj
 
     def get(self, account: str, object_id: str, kind: str | None = None) -> dict | None:

@@ -59,6 +59,12 @@ class Context:
             raise missing(kind, str(object_id), param)
         return obj
 
+    def require(self, kind: str, object_id: Any, param: str = "id") -> None:
+        """Raise Stripe's 404 unless this account has the object (without loading it)."""
+        if not (isinstance(object_id, str) and object_id
+                and self.store.exists(self.account, object_id, kind)):
+            raise missing(kind, str(object_id), param)
+
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
         if obj.get("object") == "webhook_endpoint":
             self.webhook_endpoints = None

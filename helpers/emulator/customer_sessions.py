@@ -44,7 +44,7 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not customer:
         raise StripeError(400, "Missing required param: customer.", code="parameter_missing",
                           param="customer")
-    ctx.get("customer", customer, "customer")
+    ctx.require("customer", customer, "customer")
     requested = params.get("components") or {}
     components: dict[str, Any] = {}
     for name in COMPONENTS:

@@ -136,7 +136,7 @@ def delete(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
 
 @route("GET", "/v1/customers/{id}/payment_methods", "CustomerListPaymentMethodsParams")
 def list_payment_methods(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
-    ctx.get("customer", id)
+    ctx.require("customer", id)
     items = ctx.store.list(ctx.account, "payment_method", customer=id)
     if params.get("type"):
         items = [pm for pm in items if pm["type"] == params["type"]]
@@ -148,7 +148,7 @@ def list_payment_methods(ctx: Context, params: dict[str, Any], id: str) -> dict[
 @route("GET", "/v1/customers/{id}/payment_methods/{pm}",
        "CustomerRetrievePaymentMethodParams")
 def retrieve_payment_method(ctx: Context, params: dict[str, Any], id: str, pm: str) -> dict:
-    ctx.get("customer", id)
+    ctx.require("customer", id)
     method = ctx.get("payment_method", pm, "payment_method")
     if method.get("customer") != id:
         from .errors import missing

@@ -91,7 +91,7 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     _check_amount(amount, currency)
     customer = params.get("customer")
     if customer:
-        ctx.get("customer", customer, "customer")
+        ctx.require("customer", customer, "customer")
     allowed = params.get("allowed_payment_method_types")
     automatic = params.get("automatic_payment_methods")
     if allowed:
@@ -189,7 +189,7 @@ def update(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
         pi["currency"] = str(params["currency"]).lower()
     if "customer" in params:
         if params["customer"]:
-            ctx.get("customer", params["customer"], "customer")
+            ctx.require("customer", params["customer"], "customer")
         pi["customer"] = params["customer"] or None
     for key in ("description", "receipt_email", "setup_future_usage", "shipping",
                 "statement_descriptor", "statement_descriptor_suffix"):

@@ -236,6 +236,10 @@ class Store:
             return None
         return _full(orjson.loads(row["data"]))
 
+    def exists(self, account: str, object_id: str, kind: str) -> bool:
+        return self.execute("SELECT 1 FROM objects WHERE account=? AND id=? AND type=?",
+                            (account, object_id, kind)).fetchone() is not None
+
     def delete(self, account: str, object_id: str) -> None:
         self.generation += 1  # (rare) whatever a cache holds may be gone
         self.execute("DELETE FROM objects WHERE account=? AND id=?", (account, object_id))

@@ -78,8 +78,9 @@ def ensure_localstripe() -> Path:
 
 
 def payment_loop(client: stripe.StripeClient, intent_params: dict, payments: int,
-                 timings: dict[str, list[float]]) -> None:
-    """One payment = 4 requests; each request's wall time is recorded under its name."""
+                 timings: dict[str, list[float]]) -> str:
+    """One payment = 4 requests; each request's wall time is recorded under its name.
+    Returns the last PaymentIntent's id."""
     def timed(name: str, call: Callable[[], object]) -> object:
         started = time.perf_counter()
         result = call()
@@ -94,19 +95,29 @@ def payment_loop(client: stripe.StripeClient, intent_params: dict, payments: int
              "payment_method": "pm_card_visa", **intent_params}))
         timed("confirm", lambda i=intent: client.v1.payment_intents.confirm(i.id))
         timed("retrieve", lambda i=intent: client.v1.payment_intents.retrieve(i.id))
+    return intent.id
 
 
 def interleaved(runs: dict[str, tuple[stripe.StripeClient, dict]], payments: int,
-                block: int) -> dict[str, dict[str, list[float]]]:
+                block: int, settle: int = 3) -> dict[str, dict[str, list[float]]]:
     """Every backend's payments, taken in turns of `block` payments (the order rotating each
-    round), so that a slow spell of this shared machine falls on all of them alike."""
+    round), so that a slow spell of this shared machine falls on all of them alike.
+
+    Each turn first retrieves a PaymentIntent `settle` times, uncounted: right after another
+    backend ran, those first requests measure the CPU caches it left cold rather than the
+    backend. (Retrieves, so that no backend's state grows by more than the counted payments.)
+    """
     timings: dict[str, dict[str, list[float]]] = {name: {} for name in runs}
+    last: dict[str, str] = {}
     names = list(runs)
     for round_number, start in enumerate(range(0, payments, block)):
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             client, params = runs[name]
-            payment_loop(client, params, min(block, payments - start), timings[name])
+            for _ in range(settle if name in last else 0):
+                client.v1.payment_intents.retrieve(last[name])
+            last[name] = payment_loop(client, params, min(block, payments - start),
+                                      timings[name])
     return timings
 
 

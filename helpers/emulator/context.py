@@ -99,7 +99,7 @@ class Context:
             "type": event_type,
         }
         event["pending_webhooks"] = self.emulator.deliveries.queue(self, event)
-        self.save(event)
+        self.store.put(self.account, event)  # stored without nulls: no complete() needed
         self.events.append((event["id"], compact_json(data["object"])))
         return event
 

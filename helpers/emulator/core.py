@@ -287,8 +287,8 @@ class Emulator:
     def _key_busy_here(self, method: str, api_key: str | None,
                        headers: dict[str, str]) -> Response | None:
         key = headers.get("idempotency-key")
-        if method != "POST" or not key:
-            return None
+        if method != "POST" or not key or not self._in_flight:
+            return None  # (nothing in flight: _claim_key still checks, under its lock)
         try:
             account = account_for_key(api_key)[0]
         except StripeError:

@@ -27,8 +27,6 @@ class Context:
     idempotency_key: str | None = None
     # (event id, its object as JSON text when emitted): what this request emitted
     events: list[tuple[str, str]] = field(default_factory=list)
-    # this account's webhook endpoints, read once per request (a confirm emits several events)
-    webhook_endpoints: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def store(self):
@@ -66,8 +64,6 @@ class Context:
             raise missing(kind, str(object_id), param)
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
-        if obj.get("object") == "webhook_endpoint":
-            self.webhook_endpoints = None
         return self.store.put(self.account, complete(obj))
 
     def require_secret_key(self) -> None:

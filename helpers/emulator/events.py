@@ -117,9 +117,7 @@ def delete_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, 
 
 
 def endpoints_for(ctx: Context, event_type: str) -> list[dict[str, Any]]:
-    if ctx.webhook_endpoints is None:
-        ctx.webhook_endpoints = ctx.emulator.webhook_endpoints(ctx.account)
-    return [e for e in ctx.webhook_endpoints
+    return [e for e in ctx.emulator.webhook_endpoints(ctx.account)
             if e["status"] == "enabled"
             and any(p == "*" or _type_matches(p, event_type) for p in e["enabled_events"])]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 import stripe
@@ -199,3 +200,35 @@ def test_every_listed_kind_is_found_by_its_id_prefix(client: stripe.StripeClient
         assert items and all(item.object == kind for item in items), kind
         assert all(item.id.startswith(ID_PREFIXES[kind]) for item in items), kind
     assert intent.latest_charge.startswith(ID_PREFIXES["charge"])
+
+
+def test_a_failed_transaction_undoes_its_writes_and_the_store_keeps_working(tmp_path) -> None:
+    from helpers.emulator.store import Store
+
+    store = Store(tmp_path / "store.sqlite3")
+    customer = {"id": "cus_kept", "object": "customer", "created": 1}
+    with store.transaction():
+        store.put("acct_a", customer)
+        with store.transaction():  # a nested one joins the outer
+            store.put("acct_a", {**customer, "id": "cus_inner"})
+    assert store.get("acct_a", "cus_inner") is not None
+
+    before = store.generation
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put("acct_a", {**customer, "id": "cus_undone"})
+        raise RuntimeError("a handler's bug")
+    assert store.get("acct_a", "cus_undone") is None
+    assert store.generation > before  # caches stamped before must not be trusted
+
+    # A COMMIT that fails (here: a deferred constraint) is rolled back, not left open.
+    store.execute("PRAGMA foreign_keys=ON")
+    store.execute("CREATE TABLE parent (id TEXT PRIMARY KEY)")
+    store.execute("CREATE TABLE child (parent TEXT REFERENCES parent(id)"
+                  " DEFERRABLE INITIALLY DEFERRED)")
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.put("acct_a", {**customer, "id": "cus_with_orphan"})
+        store.execute("INSERT INTO child VALUES ('nobody')")
+    assert store.get("acct_a", "cus_with_orphan") is None
+    with store.transaction():
+        store.put("acct_a", {**customer, "id": "cus_after"})
+    assert store.get("acct_a", "cus_after")["id"] == "cus_after"

@@ -7,7 +7,6 @@ failure is a Stripe-shaped error body with Stripe's HTTP status.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import itertools
@@ -17,7 +16,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,15 +278,27 @@ class Emulator:
         if len(key) > 255:
             raise StripeError(400, "Idempotency keys can be no longer than 255 characters.",
                               param="Idempotency-Key")
-        with self._claim_key(account, key):
+        # One request per key at a time: a concurrent reuse by another thread of this process
+        # gets Stripe's 409 at once. Another process sharing the database file cannot overlap:
+        # each request runs in one write transaction, so its twin waits for the commit and then
+        # replays the stored answer.
+        claim = (account, key)
+        with self._in_flight_lock:
+            if claim in self._in_flight:
+                raise self._in_use(key)
+            self._in_flight.add(claim)
+        try:
             return self._run(route, path_args, checked, params, method, path, account, key_kind,
                              request_id, key)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(claim)
 
     def _key_busy_here(self, method: str, api_key: str | None,
                        headers: dict[str, str]) -> Response | None:
         key = headers.get("idempotency-key")
         if method != "POST" or not key or not self._in_flight:
-            return None  # (nothing in flight: _claim_key still checks, under its lock)
+            return None  # (nothing in flight: _handle still checks, under its lock)
         try:
             account = account_for_key(api_key)[0]
         except StripeError:
@@ -307,24 +317,6 @@ class Emulator:
             " (that probably means you submitted twice, and the other request is still going"
             f" through): {key}. Please try again later.", code="idempotency_key_in_use",
             headers={"Stripe-Should-Retry": "true"})
-
-    @contextlib.contextmanager
-    def _claim_key(self, account: str, key: str) -> Iterator[None]:
-        """One request per idempotency key at a time: a concurrent reuse gets Stripe's 409.
-
-        Threads of this process (the HTTP server's, a notebook's) are told 409 at once. Another
-        process sharing the database file cannot overlap at all: each request runs in one
-        write transaction, so its twin waits for the commit and then replays the stored answer.
-        """
-        with self._in_flight_lock:
-            if (account, key) in self._in_flight:
-                raise self._in_use(key)
-            self._in_flight.add((account, key))
-        try:
-            yield
-        finally:
-            with self._in_flight_lock:
-                self._in_flight.discard((account, key))
 
     def _run(self, route: Any, path_args: dict[str, str], checked: dict[str, Any],
              params: dict[str, Any], method: str, path: str, account: str, key_kind: str,

@@ -12,8 +12,6 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +120,50 @@ def _full(obj: dict[str, Any]) -> dict[str, Any]:
     return complete(obj)
 
 
+class Transaction:
+    """`with store.transaction():` (a class, not a generator: every request enters one)."""
+
+    __slots__ = ("store", "write", "outermost")
+
+    def __init__(self, store: Store, write: bool) -> None:
+        self.store, self.write, self.outermost = store, write, False
+
+    def __enter__(self) -> Store:
+        store = self.store
+        store._lock.acquire()
+        if store._depth:
+            store._depth += 1
+            return store
+        try:
+            store._db.execute("BEGIN IMMEDIATE" if self.write else "BEGIN DEFERRED")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._depth, self.outermost = 1, True
+        return store
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        store = self.store
+        try:
+            if not self.outermost:
+                store._depth -= 1
+                return
+            try:
+                if exc_type is None:
+                    try:
+                        store._db.execute("COMMIT")
+                        return
+                    except BaseException:
+                        store._rollback()
+                        raise
+                store._rollback()
+            finally:
+                store._depth = 0
+                store.data_version = None
+        finally:
+            store._lock.release()
+
+
 class Store:
     """A thread-safe handle on the emulator's SQLite database."""
 
@@ -169,35 +211,19 @@ class Store:
               f" as {kept} and the emulator starts empty.", file=sys.stderr)
         return self._open()
 
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Store]:
+    def transaction(self, *, write: bool = True) -> Transaction:
         """One atomic unit of work; nested calls join the outer transaction.
 
         `write=False` for reads (GET requests): one consistent snapshot, without taking the
         write lock that other processes are waiting on. A write inside it would fail when
         another process wrote meanwhile, so read-only handlers only.
         """
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-            self._depth = 1
-            try:
-                yield self
-            except BaseException:
-                self.generation += 1  # what was read inside may have been undone
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
-                self.data_version = None
+        return Transaction(self, write)
+
+    def _rollback(self) -> None:
+        self.generation += 1  # what was read inside may have been undone
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:

@@ -42,6 +42,8 @@ import stripe
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from latency_chart import latency_chart  # noqa: E402  (this folder: the script's own)
+
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, EmulatorHTTPClient  # noqa: E402
 
 PEER_VENV = ROOT / "benchmarks" / ".venv-localstripe"
@@ -276,6 +278,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1,
                         help="latency runs, each on fresh backends; the targets are judged on"
                         " every run (this shared machine's speed drifts by 10-15%%)")
+    parser.add_argument("--chart", type=Path,
+                        help="also write the last run's latency per window as an SVG chart")
     parser.add_argument("--memory-payments", type=int, default=10_000,
                         help="payments sent to the emulator server before reading its memory")
     parser.add_argument("--peer-memory-payments", type=int, default=1_000,
@@ -303,6 +307,8 @@ def main() -> int:
                         for name in runs if name != "localstripe over HTTP"), flush=True)
                 if run == args.runs - 1:
                     floor = print_latency(args, every_run[-1], spans, workdir)
+                    if args.chart:
+                        write_chart(args.chart, every_run[-1], spans)
                     verdicts = judge(every_run, spans, floor)
                     if args.memory_payments:
                         verdicts.append(measure_memory(args, backends["servers"]))
@@ -373,6 +379,16 @@ def print_latency(args: argparse.Namespace, results: dict[str, list[Summary]],
     for name, summary in overall.items():
         print(f"{name:<24}" + "".join(f"{summary[k][0]:>17.3f}" for k in kinds))
     return floor_median
+
+
+def write_chart(path: Path, results: dict[str, list[Summary]],
+                spans: list[tuple[int, int]]) -> None:
+    series = {name.replace("  same,", "in-process,"):
+              [summaries[index]["all requests"][0] for index in range(1, len(spans) + 1)]
+              for name, summaries in results.items()}
+    path.write_text(latency_chart(series, [f"{a + 1}-{b}" for a, b in spans],
+                                  "Median latency per request through stripe-python (log scale)"))
+    print(f"\nchart written to {path}")
 
 
 def judge(every_run: list[dict[str, list[Summary]]], spans: list[tuple[int, int]],

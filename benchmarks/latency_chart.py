@@ -11,8 +11,8 @@ from html import escape
 
 COLOURS = {"emulator in-process": "#635bff", "in-process, in-memory db": "#9f9af7",
            "emulator over HTTP": "#0a7f5a", "localstripe over HTTP": "#d1353b"}
-WIDTH, HEIGHT = 720, 360
-LEFT, RIGHT, TOP, BOTTOM = 64, 190, 40, 48  # margins around the plot area
+WIDTH, HEIGHT = 760, 360
+LEFT, RIGHT, TOP, BOTTOM = 64, 215, 40, 48  # margins around the plot area
 TICKS_MS = (0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 

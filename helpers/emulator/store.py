@@ -147,20 +147,18 @@ class Transaction:
         try:
             if not self.outermost:
                 store._depth -= 1
-                return
-            try:
-                if exc_type is None:
-                    try:
-                        store._db.execute("COMMIT")
-                        return
-                    except BaseException:
-                        store._rollback()
-                        raise
+            elif exc_type is not None:
                 store._rollback()
-            finally:
+            else:
+                try:
+                    store._db.execute("COMMIT")
+                except BaseException:  # (a deferred constraint, say): undone, not left open
+                    store._rollback()
+                    raise
+        finally:
+            if self.outermost:
                 store._depth = 0
                 store.data_version = None
-        finally:
             store._lock.release()
 
 

@@ -179,3 +179,79 @@ def test_a_rejected_delivery_fulfils_nothing(header: str | None) -> None:
     good = signature_header(payload, "whsec_test", int(time.time()))
     orders.handle(stripe.Webhook.construct_event(payload, good, "whsec_test"))
     assert orders.count("orders") == 1
+
+
+@pytest.mark.parametrize("first,second", [("payment_failed", "processing"),
+                                          ("processing", "payment_failed")])
+def test_a_failure_and_a_processing_of_the_same_second_end_failed(first: str,
+                                                                  second: str) -> None:
+    """Equal `created`: the later state in the PaymentIntent's life (the failure) wins,
+    whichever event arrives first."""
+    orders = OrderBook()
+    orders.handle(event("evt_a", first, created=100, error="The bank account has been closed."))
+    orders.handle(event("evt_b", second, created=100, error="The bank account has been closed."))
+    assert orders.status_of("pi_1") == "payment_failed"
+    # and a later `processing` (the customer retried) still moves the order on
+    assert orders.handle(event("evt_c", "processing", created=101)) == "order pending"
+
+
+POISON = [
+    ({"id": "evt_poison", "object": "customer"}, "no event type"),
+    ({"id": "evt_poison", "object": "event", "type": "payment_intent.succeeded",
+      "created": 1}, "no data.object"),
+    ({"id": "evt_poison", "object": "event", "type": "payment_intent.succeeded", "created": 1,
+      "data": {"object": {"id": "pi_9", "object": "payment_intent", "amount": "1099",
+                          "currency": "usd"}}}, "data.object has no amount or currency"),
+    ({"id": "evt_poison", "object": "event", "type": "payment_intent.payment_failed",
+      "created": 1, "data": {"object": {"id": "pi_9", "object": "payment_intent",
+                                        "amount": 1099, "currency": "usd",
+                                        "last_payment_error": "declined"}}},
+     "data.object.last_payment_error is not an object"),
+]
+
+
+@pytest.mark.parametrize("poison,reason", POISON)
+def test_a_poison_event_is_quarantined_and_blocks_nothing(poison: dict, reason: str) -> None:
+    orders = OrderBook()
+    assert orders.handle(poison) == f"quarantined ({reason})"
+    assert orders.handle(poison) == "duplicate"  # a redelivery is not quarantined twice
+    assert orders.quarantined().rows == [("evt_poison", reason)]
+    assert orders.handle(event("evt_1", "succeeded")) == "fulfilled"
+    assert orders.statuses() == {"pi_1": "paid"}
+
+
+@pytest.mark.parametrize("poison,reason", [([{"id": "evt_1"}], "not a JSON object"),
+                                           ({"object": "event"}, "no event id")])
+def test_what_has_no_id_is_quarantined_at_once(poison: object, reason: str) -> None:
+    orders = OrderBook()
+    assert orders.accept(poison) is False
+    assert orders.handle(poison) == f"quarantined ({reason})"
+    assert orders.quarantined().rows == [("", reason), ("", reason)]
+    assert orders.count("inbox") == 0 and orders.count("processed_events") == 0
+
+
+def test_a_restart_with_poison_in_the_inbox_handles_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "orders.sqlite3"
+    first = OrderBook(path)
+    assert first.accept({"id": "evt_poison", "object": "customer"}) is True
+    assert first.accept(event("evt_1", "succeeded")) is True
+    first._db.execute("INSERT INTO inbox(event_id, body) VALUES ('evt_torn', '{\"id\": \"evt_t')")
+    first.close()  # stopped before the work
+    second = OrderBook(path)  # the restart
+    done = dict(second.process_inbox())
+    assert done["evt_poison"] == "quarantined (no event type)"
+    assert done["evt_1"] == "fulfilled"
+    assert done["evt_torn"].startswith("quarantined (could not be handled: JSONDecodeError")
+    assert second.count("inbox") == 0 and second.count("quarantine") == 2
+    assert second.statuses() == {"pi_1": "paid"}
+    assert second.process_inbox() == []  # nothing left to trip over
+
+
+def test_an_inbox_copy_of_a_handled_event_is_cleared() -> None:
+    """accept() and handle() racing can leave a copy in the inbox: it goes as a duplicate."""
+    orders = OrderBook()
+    orders.handle(event("evt_1", "succeeded"))
+    orders._db.execute("INSERT INTO inbox(event_id, body) VALUES (?,?)",
+                       ("evt_1", json.dumps(event("evt_1", "succeeded"))))
+    assert orders.process_inbox() == [("evt_1", "duplicate")]
+    assert orders.count("inbox") == 0 and orders.count("outbox") == 1

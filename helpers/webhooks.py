@@ -5,6 +5,9 @@ matching event to your handler in-process (raw body + `Stripe-Signature` header)
 it fails. In Stripe test mode a notebook has no public URL, so the listener polls the Events
 API and **re-signs each event locally** with its own secret, then calls the same handler: your
 verification code runs unchanged, but those signatures come from this kit, not from Stripe.
+
+`trigger(event_type)` makes an event happen on the same backend (see
+`helpers.emulator.triggers`), so the listener hears it in both modes.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from .emulator.faults import Faults
 Handler = Callable[[bytes, dict[str, str]], Any]
 LESSON_EVENTS = ("payment_intent.succeeded", "payment_intent.processing",
                  "payment_intent.payment_failed")
+TEST_MODE_POLL_SECONDS = 0.5  # Stripe's test-mode rate limit is well above 2 requests a second
+QUIET_POLLS = 2  # test-mode settle(): stop after this many polls in a row find nothing new
 _names = itertools.count(1)
 
 
@@ -41,6 +46,7 @@ class Received:
     payload: bytes
     headers: dict[str, str]
     status: int | None
+    answer: str = ""  # test mode: why an attempt failed (the handler's exception, a lost answer)
 
 
 class Listener:
@@ -86,9 +92,9 @@ class Listener:
         else:
             try:
                 answer = self.handler(payload, headers)
-            except Exception:  # your handler crashed: Stripe sees a 500 and retries
+            except Exception as exc:  # your handler crashed: Stripe sees a 500 and retries
                 self.received.append(Received(event["id"], event["type"], payload, headers,
-                                              500))
+                                              500, f"{type(exc).__name__}: {exc}"[:200]))
                 raise
             status = int(answer[0] if isinstance(answer, tuple) else answer or 200)
         self.received.append(Received(event["id"], event["type"], payload, headers, status))
@@ -115,11 +121,22 @@ class Listener:
         """Deliver everything still pending for this endpoint, retries included.
 
         On the emulator the clock jumps to each next retry instead of waiting for it, and
-        deliveries happen here, in this cell, so the output lands where you expect it.
+        deliveries happen here, in this cell, so the output lands where you expect it. In
+        Stripe test mode it polls the Events API until it has been quiet for a moment (events
+        are listed shortly after they happen) or `timeout` seconds pass; a bank debit that
+        settles later is delivered by a later `settle()` or `wait_for()`.
         """
         if self.backend.mode == "emulator":
             return self.emulator.deliveries.settle(self.endpoint_id, timeout=timeout)
-        return self.poll()
+        deadline = time.monotonic() + timeout
+        delivered, quiet = 0, 0
+        while quiet < QUIET_POLLS and time.monotonic() < deadline:
+            found = self.poll()
+            delivered += found
+            quiet = 0 if found else quiet + 1
+            if quiet < QUIET_POLLS:
+                time.sleep(TEST_MODE_POLL_SECONDS)
+        return delivered
 
     def pending(self) -> Table:
         """Deliveries waiting for their next attempt."""
@@ -132,9 +149,18 @@ class Listener:
 
     # Stripe test mode: poll and re-sign -------------------------------------------------
     def poll(self) -> int:
-        """Test mode only: fetch new events from Stripe and deliver them (re-signed locally)."""
+        """Test mode: fetch new events from Stripe and deliver them, re-signed locally.
+
+        Returns the number of delivery attempts. A failed attempt (not 2xx, the handler
+        crashed, or its answer "lost" by `fail_first_attempt`) is retried at once, freshly
+        signed, up to as many times as Stripe's test mode retries (the emulator's schedule
+        compressed to nothing). Until a handler is connected nothing is fetched, so no event
+        is lost.
+        """
         if self.backend.mode == "emulator":
             return self.emulator.run_deliveries()
+        if self.handler is None:
+            return 0
         batch = []
         page = stripe.Event.list(created={"gte": self._since}, limit=100)
         for event in reversed(page.data):
@@ -145,17 +171,29 @@ class Listener:
             batch += [payload] * (2 if self._faults.duplicates else 1)
         if self._faults.shuffle:
             self._rng.shuffle(batch)
+        attempts = 0
         for payload in batch:
-            status = self._deliver_locally(payload)
-            if self._faults.fail_first_attempt or not 200 <= status < 300:
-                self._deliver_locally(payload)  # one retry, freshly signed
-        return len(batch)
+            for attempt in range(1 + len(deliveries.retry_schedule())):
+                status = self._deliver_locally(payload)
+                attempts += 1
+                if attempt == 0 and self._faults.fail_first_attempt:
+                    lost = self.received[-1]  # it reached the handler; the answer is "lost"
+                    lost.answer = deliveries.LOST_ANSWER.format(status=lost.status)
+                    lost.status = None
+                    continue
+                if status is not None and 200 <= status < 300:
+                    break
+        return attempts
 
-    def _deliver_locally(self, payload: bytes) -> int:
+    def _deliver_locally(self, payload: bytes) -> int | None:
+        """One signed delivery to the handler; its HTTP status, or None if it crashed."""
         stamp = int(time.time())
         header = deliveries.signature_header(payload, self.secret, stamp)
-        return self._receive(payload, {"Stripe-Signature": header,
-                                       "Content-Type": "application/json; charset=utf-8"})
+        try:
+            return self._receive(payload, {"Stripe-Signature": header,
+                                           "Content-Type": "application/json; charset=utf-8"})
+        except Exception:  # recorded by _receive as a 500; Stripe would simply retry
+            return None
 
     # looking at what happened -----------------------------------------------------------
     def wait_for(self, event_type: str, payment_intent: str | None = None,
@@ -171,7 +209,7 @@ class Listener:
                 raise TimeoutError(f"No {event_type} delivery arrived within {timeout:.0f} s."
                                    " Is the handler connected (listener.connect(...))?")
             self.poll()
-            time.sleep(0.2)
+            time.sleep(0.2 if self.backend.mode == "emulator" else TEST_MODE_POLL_SECONDS)
 
     def redeliver(self, event_id: str) -> Received:
         """Deliver an event again, freshly signed: what Stripe's at-least-once delivery does."""
@@ -179,7 +217,10 @@ class Listener:
             assert self.endpoint_id is not None
             deliveries.redeliver(self.emulator, self.account, event_id, self.endpoint_id)
         else:
-            original = next(r for r in self.received if r.event_id == event_id)
+            original = next((r for r in self.received if r.event_id == event_id), None)
+            if original is None:
+                raise ValueError(f"This listener has not received {event_id} yet, so it has"
+                                 " nothing to redeliver (see listener.log()).")
             self._deliver_locally(original.payload)
         return self.received[-1]
 
@@ -190,6 +231,7 @@ class Listener:
         `listener.emulator.deliveries.log(listener.account)`; they are left out here so the
         table is the same on every run.)
         """
+        rows: list[tuple[Any, ...]] = []
         if self.backend.mode == "emulator":
             rows = [(a["event_id"], _type_of(self.emulator, self.account, a["event_id"]),
                      a["attempt"], a["status"] if a["status"] is not None else "no answer",
@@ -197,8 +239,14 @@ class Listener:
                     for a in self.emulator.deliveries.log(self.account, event_id=event_id,
                                                           endpoint_id=self.endpoint_id)]
         else:
-            rows = [(r.event_id, r.type, 1, r.status, "yes" if r.status == 200 else "no", "")
-                    for r in self.received if event_id in (None, r.event_id)]
+            counts: dict[str, int] = {}
+            for r in self.received:
+                counts[r.event_id] = counts.get(r.event_id, 0) + 1
+                if event_id in (None, r.event_id):
+                    ok = r.status is not None and 200 <= r.status < 300
+                    rows.append((r.event_id, r.type, counts[r.event_id],
+                                 r.status if r.status is not None else "no answer",
+                                 "yes" if ok else "no", r.answer[:70]))
         return Table(rows, ("event", "type", "attempt", "HTTP status", "delivered", "answer"),
                      "delivery log")
 
@@ -235,3 +283,15 @@ def _type_of(emulator: Any, account: str, event_id: str) -> str:
 def listen(events: Sequence[str] = LESSON_EVENTS) -> Listener:
     """A webhook endpoint for this notebook (see `Listener`)."""
     return Listener(events)
+
+
+def trigger(event_type: str) -> stripe.Event:
+    """Make `event_type` happen on this notebook's backend, like `stripe trigger`; returns it.
+
+    Real API calls (a Customer, a PaymentIntent confirmed with the test payment method that
+    leads to the event), so a listener hears it on the emulator and in Stripe test mode alike.
+    Supported: see `helpers.emulator.triggers.SUPPORTED`.
+    """
+    from .emulator.triggers import trigger as run
+
+    return run(event_type)

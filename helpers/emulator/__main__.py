@@ -1,6 +1,6 @@
 """Command line for the kit's offline Stripe emulator.
 
-    python -m helpers.emulator serve [--host H] [--port N] [--db PATH]
+    python -m helpers.emulator serve [--host H] [--port N] [--db PATH] [--stripe-only]
     python -m helpers.emulator reset [--db PATH]
     python -m helpers.emulator trigger payment_intent.succeeded [--api-base URL] [--api-key KEY]
     python -m helpers.emulator listen --forward-to URL [--events a,b] [--api-base URL] [...]
@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=12111)
     serve.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
                        " .kit/emulator.sqlite3)")
+    serve.add_argument("--stripe-only", action="store_true",
+                       help="behave like Stripe test mode: the kit's own routes"
+                       " (/v1/test_helpers/kit/..., /health) answer Stripe's 404 and are logged"
+                       " on stderr as 'kit-only route refused: ...'")
 
     reset = commands.add_parser("reset", help="empty the emulator: every account's objects")
     reset.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve as run
 
         try:
-            run(args.host, args.port, args.db)
+            run(args.host, args.port, args.db, stripe_only=args.stripe_only)
         except KeyboardInterrupt:
             pass
         return 0
@@ -89,12 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "trigger":
         import stripe
 
+        from . import get_emulator
         from .triggers import trigger as run_trigger
 
         print("Setting up fixture for: customer")
         print("Running fixture for: payment_intent")
+        # The kit's emulator database unless --api-base names a server (never the .env keys).
+        local = None if args.api_base else get_emulator()
         try:
-            event = run_trigger(args.event, api_key=args.api_key, api_base=args.api_base)
+            event = run_trigger(args.event, emulator=local, api_key=args.api_key,
+                                api_base=args.api_base)
         except stripe.StripeError as error:
             print(f"Trigger failed: {error.user_message or error}", file=sys.stderr)
             return 1

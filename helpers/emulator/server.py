@@ -2,12 +2,23 @@
 
 stripe-python (with `api_base`), curl, or a web page written for Stripe.js (loading
 `/js.stripe.com/v3/` from here instead of js.stripe.com) can all use it.
+
+`stripe_only=True` (`serve --stripe-only`) makes it behave like Stripe test mode for anything
+the kit adds: every `/v1/test_helpers/kit/...` route and `/health` answer Stripe's 404 for an
+unknown URL, and each refusal is logged on stderr as `kit-only route refused: METHOD PATH`
+(any other unknown URL: `unknown URL refused: ...`), so a test running the notebooks against
+it can tell they never needed one. Kept: Stripe's API, the Stripe.js stand-in with the private
+`/v1/elements/sessions` routes Stripe.js uses, and the 3-D Secure / test bank pages behind
+`next_action.redirect_to_url.url` (Stripe serves such pages too, on hooks.stripe.com: a person
+opens them in a browser; Python never needs to).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +37,24 @@ CORS_HEADERS = {
 }
 
 
+KIT_ONLY_PREFIX = "/v1/test_helpers/kit"
+REFUSED_LOG = "kit-only route refused:"
+UNKNOWN_LOG = "unknown URL refused:"
+
+
+def is_kit_only(path: str) -> bool:
+    """A route the kit adds that Stripe does not have (its test helpers, its health probe)."""
+    path = path.rstrip("/") or "/"
+    return path == KIT_ONLY_PREFIX or path.startswith(KIT_ONLY_PREFIX + "/") or path == "/health"
+
+
+def unrecognized_url(method: str, path: str) -> dict[str, Any]:
+    """Stripe's answer to a URL it does not know (HTTP 404; the body carries no `code`)."""
+    return {"error": {"type": "invalid_request_error",
+                      "message": f"Unrecognized request URL ({method}: {path}). Please see"
+                      " https://stripe.com/docs or we can help at https://support.stripe.com/."}}
+
+
 def api_key_from(authorization: str) -> str | None:
     """Bearer auth (stripe-python) or Basic auth with the key as user name (curl -u sk_…:)."""
     if authorization.startswith("Bearer "):
@@ -39,17 +68,32 @@ def api_key_from(authorization: str) -> str | None:
 
 
 class ApiHandler(tornado.web.RequestHandler):
-    def initialize(self, emulator: Emulator) -> None:
+    def initialize(self, emulator: Emulator, stripe_only: bool = False) -> None:
         self.emulator = emulator
+        self.stripe_only = stripe_only
 
     def set_default_headers(self) -> None:
         for name, value in CORS_HEADERS.items():
             self.set_header(name, value)
 
-    def options(self, path: str) -> None:
+    def options(self, path: str = "") -> None:
         self.set_status(204)
 
-    async def _answer(self, path: str) -> None:
+    def refuse(self) -> None:
+        """Answer as Stripe does for a URL it does not have, and log it for the live tier."""
+        method, path = self.request.method or "GET", self.request.path
+        label = REFUSED_LOG if is_kit_only(path) else UNKNOWN_LOG
+        print(f"{label} {method} {path}", file=sys.stderr, flush=True)
+        self.application.settings["refused"].append(f"{method} {path}")
+        self.set_status(404)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Request-Id", "req_" + secrets.token_hex(7))
+        self.finish(json.dumps(unrecognized_url(method, path), indent=2))
+
+    async def _answer(self, path: str = "") -> None:
+        if self.stripe_only and is_kit_only(self.request.path):
+            self.refuse()
+            return
         params: dict[str, Any] = decode(self.request.query)
         body = self.request.body.decode(errors="replace")
         if body:
@@ -93,22 +137,35 @@ class HealthHandler(tornado.web.RequestHandler):
         self.finish({"ok": True})
 
 
-def make_app(emulator: Emulator) -> tornado.web.Application:
+class RefuseHandler(ApiHandler):
+    """Stripe-only mode: any URL Stripe does not have gets Stripe's 404."""
+
+    get = post = delete = ApiHandler.refuse  # type: ignore[assignment]
+
+
+def make_app(emulator: Emulator, stripe_only: bool = False) -> tornado.web.Application:
+    """The routes; with `stripe_only`, the kit's own routes answer as Stripe would (404)."""
     from .challenge_page import ChallengeHandler
 
-    return tornado.web.Application([
-        (r"/(v1/.*)", ApiHandler, {"emulator": emulator}),
+    api = {"emulator": emulator, "stripe_only": stripe_only}
+    handlers: list[Any] = [
+        (r"/(v1/.*)", ApiHandler, api),
         (r"/js\.stripe\.com/v3/?", StripeJsHandler),
         (r"/kit/(3ds|redirect)/(pa_nonce_[A-Za-z0-9]+)", ChallengeHandler,
          {"emulator": emulator}),
-        (r"/health", HealthHandler),
-    ])
+    ]
+    if stripe_only:
+        handlers.append((r"/.*", RefuseHandler, api))
+    else:
+        handlers.append((r"/health", HealthHandler))
+    return tornado.web.Application(handlers, refused=[])
 
 
-def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None) -> None:
+def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None,
+          stripe_only: bool = False) -> None:
     """Run the emulator's HTTP server until interrupted."""
     emulator = Emulator(db, public_url=f"http://{host}:{port}")
-    app = make_app(emulator)
+    app = make_app(emulator, stripe_only)
     app.listen(port, address=host)
 
     def deliver() -> None:
@@ -124,4 +181,7 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None) -> 
           f"  secret key     {DEFAULT_SECRET_KEY}\n"
           f"  publishable    {DEFAULT_PUBLISHABLE_KEY}\n"
           "  Any sk_test_<name> / pk_test_<name> pair is an account of its own.", flush=True)
+    if stripe_only:
+        print("  Stripe-only mode: the kit's own routes (/v1/test_helpers/kit/..., /health)"
+              " answer 404 as Stripe would.", flush=True)
     tornado.ioloop.IOLoop.current().start()

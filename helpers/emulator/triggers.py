@@ -2,10 +2,12 @@
 
 No hand-made JSON: each trigger creates a Customer and a PaymentIntent through the API and
 confirms it with the test payment method that leads to the wanted event, so the event carries a
-real object that your handler can look up afterwards.
+real object that your handler can look up afterwards. Because it only uses Stripe's public API,
+the same trigger works in Stripe test mode, where a test-mode `Listener` (which polls the
+Events API) hears the event like any other.
 
     from helpers.emulator.triggers import trigger
-    event = trigger("payment_intent.succeeded")                       # the kit's emulator
+    event = trigger("payment_intent.succeeded")     # the notebook's backend: emulator or test mode
     event = trigger("payment_intent.payment_failed", api_base="http://127.0.0.1:12111")
 
     python -m helpers.emulator trigger payment_intent.processing [--api-base URL] [--api-key KEY]
@@ -13,6 +15,7 @@ real object that your handler can look up afterwards.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from .core import Emulator
 
 RETURN_URL = "https://example.com/order/complete"
+EVENT_WAIT_SECONDS = 30.0  # Stripe lists a new event within moments; this is a generous bound
+LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 
 
 def client(emulator: Emulator | None = None, api_key: str | None = None,
@@ -30,6 +35,9 @@ def client(emulator: Emulator | None = None, api_key: str | None = None,
     from .core import DEFAULT_SECRET_KEY
 
     key = api_key or DEFAULT_SECRET_KEY
+    if key.startswith(LIVE_PREFIXES):
+        raise ValueError("That is a live-mode key: triggers create real payments, so the kit"
+                         " only runs them with test keys (sk_test_…).")
     if api_base:
         return stripe.StripeClient(key, base_addresses={"api": api_base.rstrip("/")},
                                    max_network_retries=0)
@@ -39,6 +47,19 @@ def client(emulator: Emulator | None = None, api_key: str | None = None,
     return stripe.StripeClient(key, http_client=EmulatorHTTPClient(emulator or get_emulator()),
                                base_addresses={"api": "http://emulator.invalid"},
                                max_network_retries=0)
+
+
+def backend_client() -> stripe.StripeClient:
+    """A client on whatever backend the notebook uses (`helpers.backend.current()`).
+
+    The emulator in-process, or Stripe test mode at the configured `api_base` with the
+    configured test key: the same library setup as `stripe.PaymentIntent.create(...)` uses.
+    """
+    from ..backend import current
+
+    backend = current()
+    return stripe.StripeClient(backend.secret_key, http_client=stripe.default_http_client,
+                               base_addresses={"api": backend.api_base}, max_network_retries=0)
 
 
 def _intent(api: stripe.StripeClient) -> Any:
@@ -93,14 +114,48 @@ SUPPORTED = tuple(FIXTURES)
 
 
 def trigger(name: str, emulator: Emulator | None = None, api_key: str | None = None,
-            api_base: str | None = None) -> stripe.Event:
-    """Make `name` happen through real API calls; returns the event it produced."""
+            api_base: str | None = None, *,
+            wait: float = EVENT_WAIT_SECONDS) -> stripe.Event:
+    """Make `name` happen through real API calls; returns the event it produced.
+
+    Where it happens: on `api_base` (a server) if given; else on `emulator` (or the process's
+    emulator when only `api_key` is given); else on the notebook's backend, the emulator or
+    Stripe test mode, whichever `helpers.backend.current()` says.
+    """
     if name not in FIXTURES:
         raise ValueError(f"Cannot trigger {name!r}: supported events are {', '.join(SUPPORTED)}.")
-    api = client(emulator, api_key, api_base)
+    if api_base or emulator is not None or api_key:
+        api, wall_clock = client(emulator, api_key, api_base), bool(api_base)
+    else:
+        from ..backend import current
+
+        api, wall_clock = backend_client(), current().mode == "stripe"
+    # Only a wall-clock backend (Stripe, a served emulator) is searched from "now": the
+    # in-process emulator may keep a fixed deterministic clock.
+    since = int(time.time()) - 300 if wall_clock else None
     intent = FIXTURES[name](api)
-    for event in api.v1.events.list({"type": name, "limit": 100}).auto_paging_iter():
-        if event.data.object.id == intent.id:
-            return event
-    raise RuntimeError(f"The fixture ran (PaymentIntent {intent.id}, status {intent.status}) but"
-                       f" no {name} event was recorded.")
+    event = _event_for(api, name, intent.id, since=since, wait=wait)
+    if event is None:
+        raise RuntimeError(f"The fixture ran (PaymentIntent {intent.id}, status {intent.status})"
+                           f" but no {name} event was listed within {wait:.0f} s.")
+    return event
+
+
+def _event_for(api: stripe.StripeClient, name: str, intent_id: str, *, since: int | None,
+               wait: float) -> stripe.Event | None:
+    """The `name` event of this PaymentIntent, waiting up to `wait` s for Stripe to list it.
+
+    `since` (a margin before the fixture ran) keeps the search short on a busy test account.
+    """
+    deadline = time.monotonic() + wait
+    params: dict[str, Any] = {"type": name, "limit": 100}
+    if since is not None:
+        params["created"] = {"gte": since}
+    while True:
+        found = api.v1.events.list(params)  # type: ignore[arg-type]
+        for event in found.auto_paging_iter():
+            if event.data.object.id == intent_id:
+                return event
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.5)

@@ -155,8 +155,11 @@ async function mountCheckout({
     });
 
     if (error) {
-      // An immediate error: invalid details, a declined card... Show it to your customer.
-      errorMessage.textContent = error.message;
+      // This point is only reached on an immediate error. Stripe's pattern: a card error
+      // (a declined card) or a validation error (incomplete details) is meant for your
+      // customer; any other error is for you, the developer, so the customer sees a generic
+      // message (the whole error is still reported below).
+      errorMessage.textContent = customerErrorMessage(error);
     }
     if (error && error.type === 'validation_error') {
       // Nothing reached Stripe: let the customer fix the form.
@@ -193,7 +196,7 @@ async function mountCheckout({
 }
 
 /**
- * status.js: the return page. After a redirect (iDEAL, Bancontact, Sofort, or the default
+ * status.js: the return page. After a redirect (iDEAL, Bancontact, or the default
  * `redirect: 'always'`), Stripe sends the customer to your return_url with
  * `?payment_intent=…&payment_intent_client_secret=…&redirect_status=…` added. This page reads
  * the PaymentIntent with the publishable key and says how the payment went.
@@ -249,6 +252,15 @@ async function showStatusPage({
     redirect_status: new URLSearchParams(new URL(url, window.location.href).search).get('redirect_status'),
   });
   return { stripe, paymentIntent };
+}
+
+/**
+ * What to tell the customer about a confirmPayment error: Stripe's message for `card_error`
+ * and `validation_error`, a generic one for every other type (an API or integration error).
+ */
+function customerErrorMessage(error) {
+  if (error.type === 'card_error' || error.type === 'validation_error') return error.message;
+  return 'An unexpected error occurred.';
 }
 
 /** The parts of a Stripe error worth showing to the notebook (never a client secret). */

@@ -613,10 +613,13 @@ var KitStripeStandin = (function () {
     sepa_debit: { label: 'SEPA Debit', icon: ICONS.bank, build: buildSepaDebitForm },
     ideal: { label: 'iDEAL', icon: ICONS.bank, build: buildIdealForm, redirect: true },
     bancontact: { label: 'Bancontact', icon: ICONS.bank, build: buildBancontactForm, redirect: true },
-    sofort: { label: 'Sofort', icon: ICONS.bank, build: buildSofortForm, redirect: true },
   };
 
-  /** Saved types the Payment Element can show again (docs: "existing customers"). */
+  /**
+   * Saved types the Payment Element can show again (docs: "existing customers"). The docs list
+   * still names Sofort, which Stripe discontinued on 31 March 2025: a Sofort method saved
+   * before then can be shown, but Sofort is no longer offered as a new payment method above.
+   */
   var REDISPLAYABLE = ['card', 'link', 'us_bank_account', 'acss_debit', 'sepa_debit', 'bacs_debit',
     'au_becs_debit', 'nz_bank_account', 'ideal', 'sofort', 'bancontact'];
 
@@ -921,9 +924,6 @@ var KitStripeStandin = (function () {
   CHECKS.ideal_bank = function (value) {
     return value ? null : problem('incomplete_ideal_bank', 'Please select your bank.');
   };
-  CHECKS.sofort_country = function (value) {
-    return value ? null : problem('incomplete_country', 'Please select your country.');
-  };
 
   /** iDEAL (Netherlands): the customer picks their bank, then authorises at the bank. */
   function buildIdealForm(element) {
@@ -951,22 +951,6 @@ var KitStripeStandin = (function () {
       return { type: 'bancontact', billing_details: { name: form.value('name').trim() } };
     };
     return form.finish(children, 'Bancontact details');
-  }
-
-  /** Sofort: the bank's country, then the bank's page (a delayed-notification method). */
-  function buildSofortForm(element) {
-    var form = new MethodForm(element, 'sofort');
-    var countries = [['AT', 'Austria'], ['BE', 'Belgium'], ['DE', 'Germany'], ['IT', 'Italy'],
-      ['NL', 'Netherlands'], ['ES', 'Spain']];
-    var children = [
-      form.select('sofort_country', 'Country', countries, { full: true, value: 'DE' }),
-      redirectNote(),
-      form.saveCheckbox(),
-    ];
-    form.params = function () {
-      return { type: 'sofort', sofort: { country: form.value('sofort_country') } };
-    };
-    return form.finish(children, 'Sofort details');
   }
 
   /**
@@ -1457,7 +1441,7 @@ var KitStripeStandin = (function () {
   /**
    * create(transport, host?) returns a `Stripe` function. `host` may override:
    *   navigate(url): how a redirect happens (default `window.location.assign`)
-   *   inlineRedirects: true to draw the emulator's test bank page (iDEAL, Bancontact, Sofort)
+   *   inlineRedirects: true to draw the emulator's test bank page (iDEAL, Bancontact)
    *     inside the element instead of leaving the page; then navigate(return_url) follows
    *   now(): the current date, for expiry checks (default `new Date()`)
    */
@@ -1624,7 +1608,7 @@ var KitStripeStandin = (function () {
         if (authenticated.error) return { error: authenticated.error };
         paymentIntent = authenticated.paymentIntent;
       } else if (next && next.type === 'redirect_to_url') {
-        // A redirect method (iDEAL, Bancontact, Sofort): the customer goes to their bank's page,
+        // A redirect method (iDEAL, Bancontact): the customer goes to their bank's page,
         // which sends them back to return_url. Always, even with redirect: 'if_required'.
         var bankPage = next.redirect_to_url.url;
         if (this._host.inlineRedirects && isTestBankPage(bankPage)) {
@@ -1654,7 +1638,7 @@ var KitStripeStandin = (function () {
     return /\/kit\/redirect\/pa_nonce_[A-Za-z0-9]+$/.test(String(url || ''));
   }
 
-  var METHOD_NAMES = { ideal: 'iDEAL', bancontact: 'Bancontact', sofort: 'Sofort' };
+  var METHOD_NAMES = { ideal: 'iDEAL', bancontact: 'Bancontact' };
 
   /**
    * The test bank page ("Authorize test payment" / "Fail test payment", as on Stripe's test

@@ -15,13 +15,15 @@ from .customers import returning_customer, save_card, saved_methods
 from .display import Table, mask_secret, payment_methods_table
 from .envcheck import check_environment
 from .fulfilment import OrderBook
+from .saved_methods_report import SavedMethodsReport, explain_saved_methods
 from .server_side import create_intent_and_customer_session, methods_the_element_shows
 from .webhooks import Listener, listen
 
 __all__ = [
     "Backend", "KeyConfigError", "Listener", "LiveKeyError", "OrderBook", "PaymentElement",
-    "Table", "check_environment", "configure", "create_intent_and_customer_session", "current",
-    "display", "exercises", "listen", "mask", "mask_secret", "methods_the_element_shows",
+    "SavedMethodsReport", "Table", "check_environment", "configure",
+    "create_intent_and_customer_session", "current", "display", "exercises",
+    "explain_saved_methods", "listen", "mask", "mask_secret", "methods_the_element_shows",
     "payment_methods_table", "returning_customer", "save_card", "saved_methods", "start",
     "stripejs", "test_actions",
 ]

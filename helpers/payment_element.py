@@ -19,7 +19,7 @@ attributes, and the browser asks for them when the widget is drawn (`kit_config`
 hold only what is safe to save: layout_type, appearance, locale, title, return_url, mode and
 the outcome (ready, selected_type, status, payment_intent_id, error, attempts, removed).
 
-Redirect methods (iDEAL, Bancontact, Sofort). Offline, the stand-in draws the test bank page
+Redirect methods (iDEAL, Bancontact). Offline, the stand-in draws the test bank page
 inside the widget and then the return page (the guide's status.js, `showStatusPage` in
 checkout.js), so the notebook never navigates away. Online, the real Stripe.js would take the
 whole notebook to the bank, so the widget refuses redirect methods (Pay stays disabled, with a
@@ -329,8 +329,7 @@ class PaymentElement(anywidget.AnyWidget):
                     last4 = f" •••• {details['last4']}" if details.get("last4") else ""
                     rows.append(name + last4)
             labels = {"card": "Card", "us_bank_account": "US bank account",
-                      "sepa_debit": "SEPA Debit", "ideal": "iDEAL", "bancontact": "Bancontact",
-                      "sofort": "Sofort"}
+                      "sepa_debit": "SEPA Debit", "ideal": "iDEAL", "bancontact": "Bancontact"}
             rows += [labels[t] for t in types if t in labels]
             intent = session.get("payment_intent") or {}
             if intent.get("amount") is not None:

@@ -10,8 +10,7 @@ from typing import Any
 import stripe
 
 from .backend import current
-from .customers import saved_methods
-from .emulator.elements_sessions import select_redisplayable
+from .saved_methods_report import explain_saved_methods
 
 SEED_FEATURES: dict[str, Any] = {"payment_method_redisplay": "enabled"}
 
@@ -35,19 +34,20 @@ def create_intent_and_customer_session(customer_id: str, *, amount: int = 1099,
     customer_session = stripe.CustomerSession.create(
         customer=customer_id,
         components={"payment_element": {"enabled": True,
-                                        "features": features or SEED_FEATURES}})
+                                        "features": SEED_FEATURES if features is None
+                                        else features}})
     return {"client_secret": intent.client_secret,
             "customer_session_client_secret": customer_session.client_secret}
 
 
 def methods_the_element_shows(customer_id: str,
-                              features: dict[str, Any] | None = None) -> list[Any]:
+                              features: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Which saved methods a Payment Element with these CustomerSession features shows.
 
-    Computed from the customer's saved methods (secret-key API) with the same rule the
-    emulator applies, so it works in test mode too.
+    `features` is taken as given (unset features take Stripe's defaults, so without
+    `payment_method_redisplay: 'enabled'` nothing is shown); None means the seed's features.
+    A thin wrapper over `explain_saved_methods(...).shown`, which also says why the others
+    are hidden; no PaymentIntent is given, so types are not checked against one.
     """
-    customer = stripe.Customer.retrieve(customer_id)
-    default = customer["invoice_settings"]["default_payment_method"]
-    methods = [pm.to_dict() for pm in saved_methods(customer_id)]
-    return select_redisplayable(methods, default, {**SEED_FEATURES, **(features or {})})
+    return explain_saved_methods(customer_id,
+                                 SEED_FEATURES if features is None else features).shown

@@ -12,38 +12,16 @@ from typing import Any
 from . import customer_sessions, payment_intents
 from .context import Context, public
 from .errors import StripeError
+from .redisplay import REDISPLAYABLE_TYPES, select_redisplayable
 from .routing import route
 
-# Types the Payment Element can redisplay (reference §1, docs "existing customers").
-REDISPLAYABLE_TYPES = ("card", "link", "us_bank_account", "acss_debit", "sepa_debit",
-                       "bacs_debit", "au_becs_debit", "nz_bank_account", "ideal", "sofort",
-                       "bancontact")
-
-
-def select_redisplayable(methods: list[dict[str, Any]], default_id: str | None,
-                         features: dict[str, Any],
-                         usable_types: list[str] | None = None) -> list[dict[str, Any]]:
-    """The saved methods a Payment Element shows, given the CustomerSession's features.
-
-    Redisplay on; redisplayable types only; `allow_redisplay` in the filters (default
-    `["always"]`); the customer's default first, then newest first (order UNCONFIRMED,
-    reference §1); at most `payment_method_redisplay_limit` (default 3).
-    """
-    if features.get("payment_method_redisplay") != "enabled":
-        return []
-    filters = features.get("payment_method_allow_redisplay_filters") or ["always"]
-    limit = features.get("payment_method_redisplay_limit") or 3
-    chosen = [pm for pm in methods
-              if pm["type"] in REDISPLAYABLE_TYPES and pm["allow_redisplay"] in filters
-              # A saved method the payment cannot use (a SEPA debit for a USD payment) is not
-              # offered, and does not use up the limit (UNCONFIRMED; the kit's reading).
-              and (usable_types is None or pm["type"] in usable_types)]
-    chosen.sort(key=lambda pm: (pm["id"] != default_id, -pm["created"]))
-    return chosen[:limit]
+__all__ = ["REDISPLAYABLE_TYPES", "redisplayable", "retrieve", "select_redisplayable"]
 
 
 def redisplayable(ctx: Context, customer: dict[str, Any], features: dict[str, Any],
                   usable_types: list[str] | None = None) -> list:
+    """The customer's saved methods this element shows, by the kit's one rule
+    (`redisplay.judge`, which `helpers.explain_saved_methods` also uses)."""
     methods = ctx.store.list(ctx.account, "payment_method", customer=customer["id"])
     default = customer["invoice_settings"].get("default_payment_method")
     chosen = select_redisplayable(methods, default, features, usable_types)

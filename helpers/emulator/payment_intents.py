@@ -95,6 +95,11 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     allowed = params.get("allowed_payment_method_types")
     automatic = params.get("automatic_payment_methods")
     if allowed:
+        discontinued = [t for t in allowed if t in test_banks.DISCONTINUED_TYPES]
+        if discontinued:
+            raise StripeError(400, test_banks.DISCONTINUED_MESSAGE,
+                              code="payment_intent_invalid_parameter",
+                              param="allowed_payment_method_types")
         automatic_obj = None
         types = list(allowed)
     elif automatic is not None and not automatic.get("enabled"):
@@ -404,7 +409,7 @@ def _succeed(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, 
 def _save_for_future(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> None:
     """setup_future_usage saves the method to the customer (reference §1, allow_redisplay)."""
     if pm["type"] in test_banks.REDIRECT_TYPES:
-        # iDEAL/Bancontact/Sofort are saved as a generated SEPA Direct Debit method.
+        # iDEAL/Bancontact are saved as a generated SEPA Direct Debit method.
         pm = payment_methods.generated_sepa_debit(ctx, pm, pi["latest_charge"])
         pm["allow_redisplay"] = "limited"
         pm["customer"] = pi["customer"]
@@ -474,8 +479,6 @@ def complete_action(ctx: Context, pi: dict[str, Any], outcome: Any) -> dict[str,
     if pi["confirmation_method"] == "manual":
         pi["status"] = "requires_confirmation"
         return ctx.save(pi)
-    if pm["type"] == "sofort":  # a delayed-notification method: processing, then settles
-        return _start_processing(ctx, pi, pm, test_banks.TestBankAccount("succeed"))
     card = payment_methods.test_card_of(pm)
     if card is not None and card.after_auth != "succeed":
         try:

@@ -106,7 +106,7 @@ def _sepa_pm(ctx: Context, iban: str, params: dict[str, Any],
 
 
 def generated_sepa_debit(ctx: Context, source: dict[str, Any], charge_id: str) -> dict:
-    """iDEAL/Bancontact/Sofort saved for later become a SEPA Direct Debit method (reference §1)."""
+    """iDEAL/Bancontact saved for later become a SEPA Direct Debit method (reference §1)."""
     params = {"billing_details": source.get("billing_details") or {}}
     return _sepa_pm(ctx, "DE89370400440532013000", params,
                     {"charge": charge_id, "setup_attempt": None})
@@ -193,7 +193,10 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                           param="type")
     makers = {"card": _create_card, "us_bank_account": _create_us_bank_account,
               "sepa_debit": _create_sepa_debit, "ideal": _create_redirect,
-              "bancontact": _create_redirect, "sofort": _create_redirect, "link": _create_link}
+              "bancontact": _create_redirect, "link": _create_link}
+    if kind in test_banks.DISCONTINUED_TYPES:
+        raise StripeError(400, test_banks.DISCONTINUED_MESSAGE,
+                          code="payment_method_invalid_parameter", param="type")
     if kind not in makers:
         raise StripeError(
             400, f"The payment method type {kind!r} is not supported by the offline emulator;"
@@ -253,8 +256,6 @@ def _create_redirect(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             raise StripeError(400, f"Invalid ideal[bank]: must be one of"
                               f" {', '.join(test_banks.IDEAL_BANKS)}", param="ideal[bank]")
         details = {"bank": bank or None, "bic": None}
-    elif kind == "sofort":
-        details = {"country": _require(params, "sofort", "country")}
     else:
         details = {}
     return _new_pm(ctx, kind, details, params, {})

@@ -1,4 +1,6 @@
-"""Stripe's test bank accounts (ACH, SEPA) and redirect methods (iDEAL, Bancontact, Sofort).
+"""Stripe's test bank accounts (ACH, SEPA) and redirect methods (iDEAL, Bancontact).
+
+Sofort is not offered: Stripe discontinued it on 31 March 2025 (reference §9).
 
 Source: shared/reference/stripe-behaviour.md §3. Bank debits confirm to `processing` and settle
 later on the emulator clock; redirect methods stop in `requires_action` with a test bank page.
@@ -73,7 +75,12 @@ SEPA_IBANS = {
     "DE65370400440002222227": "insufficientFunds", "AT981904300002222227": "insufficientFunds",
 }
 SEPA_TOKEN = re.compile(rf"^pm_({'|'.join(SEPA_SCENARIOS)})_([a-z]{{2}})$")
-REDIRECT_TYPES = ("ideal", "bancontact", "sofort")
+REDIRECT_TYPES = ("ideal", "bancontact")
+DISCONTINUED_TYPES = ("sofort",)
+# Stripe's exact answer for a discontinued type is UNCONFIRMED; this one says what happened.
+DISCONTINUED_MESSAGE = ("Sofort was discontinued by Stripe on 31 March 2025: new Sofort payments"
+                        " cannot be made. Offer another method instead (for example sepa_debit,"
+                        " ideal or bancontact for EUR payments).")
 IDEAL_BANKS = ("abn_amro", "asn_bank", "bunq", "ing", "knab", "rabobank", "regiobank",
                "revolut", "sns_bank", "triodos_bank", "van_lanschot")
 

@@ -71,7 +71,8 @@ window.fakeTransport = async (method, path, params) => {
       return {status: 402, body: {error: {type: 'card_error', code: 'card_declined',
         decline_code: 'generic_decline', message: 'Your card was declined.', payment_intent: fake.pi}}};
     }
-    if (['ideal', 'bancontact', 'sofort'].includes(fake.cards[params.payment_method])) {
+    if (fake.confirmError) return {status: 400, body: {error: fake.confirmError}};
+    if (['ideal', 'bancontact'].includes(fake.cards[params.payment_method])) {
       fake.pi = Object.assign({}, fake.pi, {status: 'requires_action', payment_method: params.payment_method,
         next_action: {type: 'redirect_to_url', redirect_to_url: {
           url: 'http://127.0.0.1:12111/kit/redirect/pa_nonce_Fake0001', return_url: params.return_url}}});
@@ -252,6 +253,20 @@ def test_declined_card_shows_stripe_message_and_status(page: Any) -> None:
         "error": {"type": "card_error", "code": "card_declined",
                   "decline_code": "generic_decline", "message": "Your card was declined."}}
     assert page.locator("#submit").is_enabled(), "the customer can try another method"
+
+
+def test_a_non_card_error_shows_the_generic_message(page: Any) -> None:
+    """Stripe's pattern: error.message only for card_error and validation_error."""
+    page.evaluate("window.kitFake.confirmError = {type: 'invalid_request_error',"
+                  " code: 'payment_intent_unexpected_state',"
+                  " message: 'This PaymentIntent has a status of canceled.'}")
+    mount(page)
+    page.get_by_role("button", name="Pay $10.99").click()
+    page.locator("#error-message", has_text="An unexpected error occurred.").wait_for()
+    assert page.get_by_text("This PaymentIntent has a status of canceled.").count() == 0
+    assert events(page, "outcome")[-1]["error"] == {
+        "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+        "decline_code": None, "message": "This PaymentIntent has a status of canceled."}
 
 
 @pytest.mark.parametrize("field,value,message", [
@@ -478,10 +493,12 @@ def test_three_d_secure_modal(page: Any, choice: str, message: str, status: str)
                                          "outcome": choice.split()[0].lower()}
     assert events(page, "outcome")[-1]["status"] == status
     if status != "succeeded":
-        assert page.locator("#error-message").inner_text() == (
-            "The provided PaymentMethod has failed authentication.")
-        assert events(page, "outcome")[-1]["error"]["code"] == (
-            "payment_intent_authentication_failure")
+        # not a card_error: the customer gets Stripe's generic message, the page the details
+        assert page.locator("#error-message").inner_text() == "An unexpected error occurred."
+        assert events(page, "outcome")[-1]["error"] == {
+            "type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+            "decline_code": None,
+            "message": "The provided PaymentMethod has failed authentication."}
 
 
 def test_three_d_secure_escape_fails_the_challenge(page: Any) -> None:
@@ -617,9 +634,11 @@ def test_two_checkouts_on_one_page_stay_apart(page: Any) -> None:
     assert outcomes == ["second"]
 
 
-# ---- redirect methods (iDEAL, Bancontact, Sofort) -----------------------------------------------
+# ---- redirect methods (iDEAL, Bancontact) -------------------------------------------------------
 
 def offer_redirect_methods(page: Any) -> None:
+    # 'sofort' too, as an intent from before its end might list it: the stand-in must not offer
+    # it (Stripe discontinued Sofort on 31 March 2025).
     page.evaluate("window.kitFake.session.payment_method_types = "
                   "['card', 'sepa_debit', 'ideal', 'bancontact', 'sofort']")
 
@@ -627,8 +646,9 @@ def offer_redirect_methods(page: Any) -> None:
 def test_redirect_methods_follow_the_intent(page: Any) -> None:
     offer_redirect_methods(page)
     mount(page)
-    for name in ("iDEAL", "Bancontact", "Sofort", "SEPA Debit", "Card"):
+    for name in ("iDEAL", "Bancontact", "SEPA Debit", "Card"):
         assert page.get_by_role("radio", name=name, exact=True).count() == 1, name
+    assert page.get_by_role("radio", name="Sofort").count() == 0, "Sofort is discontinued"
     page.get_by_role("radio", name="iDEAL").check()
     page.get_by_role("button", name="Pay $10.99").click()
     page.get_by_text("Please select your bank.").first.wait_for()
@@ -831,7 +851,7 @@ def test_payment_method_order_and_default_values(page: Any) -> None:
     }""")
     page.get_by_role("radiogroup").wait_for()
     new_types = [name for name in shown(page) if "••••" not in name]
-    assert new_types == ["iDEAL", "SEPA Debit", "Card", "Bancontact", "Sofort"]
+    assert new_types == ["iDEAL", "SEPA Debit", "Card", "Bancontact"]
     page.get_by_role("radio", name="SEPA Debit").check()
     assert page.get_by_label("Full name").input_value() == "Jenny Rosen"
     assert page.get_by_label("Email").input_value() == "jenny@example.com"

@@ -1,0 +1,173 @@
+"""Lesson 03's checker: the reference return page passes; each kind of wrong page gets its hint.
+
+The last test runs the checker in test mode against an emulator *server* that refuses the kit's
+own routes (`serve --stripe-only`), as Stripe would: it proves the checker uses only the
+public API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import stripe
+
+import helpers
+from helpers import stripejs
+from helpers.emulator import Emulator
+from helpers.exercises import check, solution_path
+
+ID = "03-return-page"
+WRONG = "Something went wrong."
+
+
+@pytest.fixture
+def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
+    yield helpers.backend.configure()
+
+
+def reference_page() -> Callable[[str], str]:
+    namespace: dict[str, Any] = {"stripe": stripe, "helpers": helpers, "stripejs": stripejs}
+    exec(solution_path(ID).read_text(), namespace)
+    return namespace["return_page_message"]
+
+
+def verdict_for(answer: Any) -> tuple[Any, str]:
+    verdict = check(ID, answer)
+    return verdict, repr(verdict)
+
+
+def secret_in(url: str) -> str:
+    return (parse_qs(urlsplit(url).query).get("payment_intent_client_secret") or [""])[0]
+
+
+def test_the_reference_solution_passes(backend: helpers.Backend) -> None:
+    verdict, text = verdict_for(reference_page())
+    assert verdict.ok, text
+    assert text.startswith("✓") and "processing" in text
+
+
+def test_the_shipped_stub_fails_with_a_hint(backend: helpers.Backend) -> None:
+    def return_page_message(return_url: str) -> str:
+        """Shipped stub."""
+        ...
+
+    verdict, text = verdict_for(return_page_message)
+    assert not verdict.ok and "has no code yet" in text
+
+
+def test_trusting_redirect_status_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        secret = secret_in(url)
+        if not secret:
+            return WRONG
+        try:
+            stripejs.retrieve_payment_intent(secret)  # asks Stripe, then ignores the answer
+        except stripe.StripeError:
+            return WRONG
+        status = (parse_qs(urlsplit(url).query).get("redirect_status") or [""])[0]
+        return stripejs.status_message(status)
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "anyone can type that into the address bar" in text, text
+
+
+def test_guessing_without_asking_stripe_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        status = (parse_qs(urlsplit(url).query).get("redirect_status") or [""])[0]
+        return stripejs.status_message(status)
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "never asked Stripe" in text, text
+
+
+def test_using_the_secret_key_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        secret = secret_in(url)
+        if not secret:
+            return WRONG
+        try:
+            intent = stripe.PaymentIntent.retrieve(secret.split("_secret_")[0])
+        except stripe.StripeError:
+            return WRONG
+        return stripejs.status_message(intent.status)
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "called Stripe with the secret key" in text, text
+
+
+def test_crashing_without_a_client_secret_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        secret = parse_qs(urlsplit(url).query)["payment_intent_client_secret"][0]
+        try:
+            return stripejs.status_message(stripejs.retrieve_payment_intent(secret).status)
+        except stripe.StripeError:
+            return WRONG
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "someone opened the page by hand" in text, text
+    assert "KeyError" in text and "Traceback" not in text
+
+
+def test_letting_a_stripe_error_escape_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        secret = secret_in(url)
+        if not secret:
+            return WRONG
+        return stripejs.status_message(stripejs.retrieve_payment_intent(secret).status)
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "Catch `stripe.StripeError`" in text, text
+
+
+def test_returning_the_badge_instead_of_text_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> Any:
+        secret = secret_in(url)
+        return stripejs.status_page(secret) if secret else WRONG
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "return the message text (a str)" in text, text
+
+
+def test_a_wrong_message_for_processing_fails(backend: helpers.Backend) -> None:
+    def page(url: str) -> str:
+        secret = secret_in(url)
+        if not secret:
+            return WRONG
+        try:
+            status = stripejs.retrieve_payment_intent(secret).status
+        except stripe.StripeError:
+            return WRONG
+        return "Payment failed." if status == "processing" else stripejs.status_message(status)
+
+    verdict, text = verdict_for(page)
+    assert not verdict.ok and "a bank debit still processing, your page said" in text, text
+
+
+def test_answers_that_are_not_functions_get_a_verdict(backend: helpers.Backend) -> None:
+    for answer in ("Success! Payment received.", 42):
+        verdict, text = verdict_for(answer)
+        assert not verdict.ok and "Pass the function itself" in text, text
+
+
+def test_the_checker_runs_against_a_stripe_like_server(tmp_path: Path) -> None:
+    """Test mode: stripe-python over HTTP to an emulator server refusing kit-only routes."""
+    from local_servers import running
+
+    with running("helpers.emulator", "serve", "--host", "127.0.0.1", "--stripe-only",
+                 "--db", str(tmp_path / "stripe.sqlite3")) as url:
+        try:
+            helpers.backend.configure(
+                {"STRIPE_SECRET_KEY": "sk_test_emulator_default",
+                 "STRIPE_PUBLISHABLE_KEY": "pk_test_emulator_default",
+                 "KIT_STRIPE_API_BASE": url}, dotenv=tmp_path / "no.env")
+            assert helpers.backend.current().mode == "stripe"
+            verdict, text = verdict_for(reference_page())
+            assert verdict.ok, text
+            verdict, text = verdict_for(lambda url: stripejs.status_message("succeeded"))
+            assert not verdict.ok and "never asked Stripe" in text, text
+        finally:
+            helpers.backend.configure()

@@ -1,0 +1,102 @@
+"""`start()`: the shop served from a thread, for `python -m helpers.shop` and for notebooks.
+
+    shop = start(port=4242)   # offline unless test keys are set
+    shop.url                  # open it in a browser
+    shop.stop()
+
+Flask's own development server (werkzeug), threaded: fine for learning and tests. In
+production, run `create_app(...)` under a WSGI server such as gunicorn instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .app import DEFAULT_DB, create_app
+from .modes import Mode, from_environment
+
+
+class RunningShop:
+    """A shop being served: `.url`, `.mode` ("emulator" | "stripe"), `.app`, `.stop()`."""
+
+    def __init__(self, server: BaseWSGIServer, app: Flask, mode: Mode, url: str) -> None:
+        self.server = server
+        self.app = app
+        self.mode = mode.name
+        self.url = url
+        self.emulator_url = mode.api_base if mode.name == "emulator" else None
+        self._mode = mode
+        self._thread = threading.Thread(target=server.serve_forever, name="shop",
+                                        daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"RunningShop({self.url}, {self.mode})"
+
+    def __enter__(self) -> RunningShop:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def wait(self) -> None:
+        """Block until the shop stops (Ctrl-C in a terminal)."""
+        while self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._mode.close()  # its webhook endpoint, its emulator
+        self.app.extensions["shop"].book.close()
+
+
+def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def start(host: str = "127.0.0.1", port: int = 4242, db: str | Path = DEFAULT_DB, *,
+          emulator_db: str | Path | None = None, emulator_url: str | None = None,
+          webhook_secret: str | None = None, environ: Mapping[str, str] | None = None,
+          quiet: bool = True) -> RunningShop:
+    """Serve the shop on host:port (port 0: a free one) until `.stop()`.
+
+    `db` holds the shop's accounts, orders and fulfilment; `emulator_db` the offline Stripe's
+    state (default: next to `db`, `<name>-emulator.sqlite3`); `emulator_url` uses a running
+    `python -m helpers.emulator serve` instead of starting one.
+    """
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if emulator_db is None:
+        emulator_db = db.with_name(f"{db.stem}-emulator.sqlite3")
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Bind first: the webhook URL needs the port (port 0 picks one).
+    server = make_server(host, port, _not_ready, threaded=True)
+    local = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    url = f"http://{local}:{server.server_port}"
+    try:
+        mode = from_environment(emulator_db, emulator_url=emulator_url, host=host,
+                                webhook_secret=webhook_secret, environ=environ)
+    except BaseException:
+        server.server_close()
+        raise
+    try:
+        secret = mode.webhook_secret or mode.register_webhook(f"{url}/webhook")
+        app = create_app(stripe_client=mode.stripe_client, publishable_key=mode.publishable_key,
+                         webhook_secret=secret, db=db, stripe_js_url=mode.stripe_js_url,
+                         mode=mode.name)
+    except BaseException:
+        mode.close()
+        server.server_close()
+        raise
+    server.app = app  # werkzeug's handler serves `server.app`
+    return RunningShop(server, app, mode, url)

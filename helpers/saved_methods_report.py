@@ -359,6 +359,8 @@ def _read_session(customer_session: Any) -> tuple[dict[str, Any] | None, dict[st
         if kind not in (None, "customer_session"):
             raise TypeError(f"customer_session should be a CustomerSession, got a {kind} object.")
         if kind is None and "components" not in session:
+            if hasattr(customer_session, "to_dict"):  # read from the API: Stripe's own keys
+                return None, dict(session)
             return None, check_features(session)
     element = (session.get("components") or {}).get("payment_element") or {}
     return dict(session), (element.get("features") or {}) if element.get("enabled") else None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from local_servers import free_port, running, wait_for_port
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.triggers import SUPPORTED, trigger
+from helpers.fulfilment import OrderBook
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUS_AFTER = {"payment_intent.succeeded": "succeeded",
@@ -82,9 +82,11 @@ def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path:
         ready = listen.stdout.readline() + listen.stdout.readline()
         secret = re.search(r"(whsec_\w+)", ready).group(1)
         assert "Ready!" in ready and "(^C to quit)" in ready
+        # your server (helpers.shop), taking the events listen forwards, signed with its secret
         receiver = subprocess.Popen(
-            [sys.executable, "-m", "helpers.receiver_app", "--port", str(receiver_port),
-             "--secret", secret, "--db", str(tmp_path / "orders.sqlite3")], cwd=ROOT,
+            [sys.executable, "-m", "helpers.shop", "--port", str(receiver_port),
+             "--emulator", server, "--webhook-secret", secret,
+             "--db", str(tmp_path / "orders.sqlite3")], cwd=ROOT,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         wait_for_port(receiver_port)
         for name in ("payment_intent.succeeded", "payment_intent.canceled"):
@@ -97,9 +99,11 @@ def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path:
         assert re.match(r"--> payment_intent\.succeeded \[evt_\w+\]  <-- \[200\] POST "
                         + re.escape(forward_to), lines[0])
         assert "payment_intent.canceled" in lines[1] and "[200]" in lines[1]
-        with urllib.request.urlopen(f"http://127.0.0.1:{receiver_port}/orders") as response:
-            shown = json.loads(response.read())
-        assert list(shown["orders"].values()) == ["paid"]
+        book = OrderBook(tmp_path / "orders.sqlite3")
+        deadline = time.monotonic() + 20  # the shop fulfils just after answering 200
+        while not book.statuses() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(book.statuses().values()) == ["paid"]
         # listen removed its endpoint when it stopped
         api = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": server})
         assert api.v1.webhook_endpoints.list().data == []

@@ -1,0 +1,79 @@
+"""Which Stripe the shop talks to (helpers.shop.modes): the same code, other keys and addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import stripe
+
+from helpers.backend import KeyConfigError, LiveKeyError
+from helpers.shop.modes import SetupError, from_environment, offline
+
+TEST_KEYS = {"STRIPE_SECRET_KEY": "sk_test_" + "k" * 24,
+             "STRIPE_PUBLISHABLE_KEY": "pk_test_" + "k" * 24}
+
+
+@pytest.fixture
+def no_dotenv(tmp_path: Path) -> Path:
+    return tmp_path / "no.env"  # does not exist: only the environ given counts
+
+
+def test_test_keys_select_test_mode_with_stripe_js_from_stripe(no_dotenv: Path,
+                                                               tmp_path: Path) -> None:
+    mode = from_environment(tmp_path / "unused.sqlite3", dotenv=no_dotenv,
+                            environ={**TEST_KEYS, "STRIPE_WEBHOOK_SECRET": "whsec_" + "cli"})
+    assert mode.name == "stripe" and mode.emulator is None
+    assert mode.stripe_js_url == "https://js.stripe.com/v3/"
+    assert mode.api_base == stripe.DEFAULT_API_BASE
+    assert mode.publishable_key == TEST_KEYS["STRIPE_PUBLISHABLE_KEY"]
+    assert mode.webhook_secret == "whsec_" + "cli"
+    assert not (tmp_path / "unused.sqlite3").exists()  # no emulator was started
+
+
+def test_test_mode_reads_the_webhook_secret_from_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("STRIPE_WEBHOOK_SECRET=" + "whsec_" + "from_dotenv\n")
+    mode = from_environment(tmp_path / "unused.sqlite3", dotenv=dotenv, environ=TEST_KEYS)
+    assert mode.webhook_secret == "whsec_" + "from_dotenv"
+
+
+def test_test_mode_without_a_webhook_secret_says_how_to_get_one(no_dotenv: Path,
+                                                                tmp_path: Path) -> None:
+    with pytest.raises(SetupError, match="stripe listen --forward-to"):
+        from_environment(tmp_path / "x.sqlite3", dotenv=no_dotenv, environ=TEST_KEYS)
+
+
+@pytest.mark.parametrize("environ,error", [
+    ({"STRIPE_SECRET_KEY": "sk_live_" + "k" * 24, "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "k" * 24},
+     LiveKeyError),
+    ({"STRIPE_SECRET_KEY": "sk_test_" + "k" * 24}, KeyConfigError),
+])
+def test_live_or_half_keys_are_refused(no_dotenv: Path, tmp_path: Path, environ: dict,
+                                       error: type) -> None:
+    with pytest.raises(error):
+        from_environment(tmp_path / "x.sqlite3", dotenv=no_dotenv, environ=environ)
+
+
+def test_offline_registers_one_endpoint_and_removes_it(tmp_path: Path) -> None:
+    mode = offline(tmp_path / "emulator.sqlite3")
+    try:
+        assert mode.name == "emulator"
+        assert mode.stripe_js_url == f"{mode.api_base}/js.stripe.com/v3/"
+        url = "http://127.0.0.1:9/webhook"
+        client = mode.stripe_client
+        client.v1.webhook_endpoints.create({"url": url, "enabled_events": ["*"]})  # a leftover
+        secret = mode.register_webhook(url)
+        assert secret.startswith("whsec_")
+        endpoints = client.v1.webhook_endpoints.list().data
+        assert [e.url for e in endpoints] == [url]  # the leftover is gone
+        assert sorted(endpoints[0].enabled_events) == [
+            "payment_intent.payment_failed", "payment_intent.processing",
+            "payment_intent.succeeded"]
+    finally:
+        mode.close()
+    again = offline(tmp_path / "emulator.sqlite3")
+    try:
+        assert again.stripe_client.v1.webhook_endpoints.list().data == []
+    finally:
+        again.close()

@@ -34,6 +34,7 @@ LESSON_EVENTS = ("payment_intent.succeeded", "payment_intent.processing",
                  "payment_intent.payment_failed")
 TEST_MODE_POLL_SECONDS = 0.5  # Stripe's test-mode rate limit is well above 2 requests a second
 QUIET_POLLS = 2  # test-mode settle(): stop after this many polls in a row find nothing new
+TEST_MODE_PROCESSING_SECONDS = 60.0  # test-mode settle(): how long to wait for bank debits
 _names = itertools.count(1)
 
 
@@ -68,8 +69,11 @@ class Listener:
         else:
             self.endpoint_id = None
             self.secret = "whsec_local_" + secrets.token_hex(16)
+            # Like a new endpoint, hear only what happens from now on: events already listed
+            # (an earlier notebook's, on the same test account) are marked as seen.
             self._since = int(time.time()) - 5
-            self._seen: set[str] = set()
+            self._seen: set[str] = {event.id for event in stripe.Event.list(
+                created={"gte": self._since}, limit=100).data}
             self._faults = Faults()
             self._rng = random.Random(1)
 
@@ -120,23 +124,49 @@ class Listener:
     def settle(self, timeout: float = 120.0) -> int:
         """Deliver everything still pending for this endpoint, retries included.
 
-        On the emulator the clock jumps to each next retry instead of waiting for it, and
-        deliveries happen here, in this cell, so the output lands where you expect it. In
-        Stripe test mode it polls the Events API until it has been quiet for a moment (events
-        are listed shortly after they happen) or `timeout` seconds pass; a bank debit that
-        settles later is delivered by a later `settle()` or `wait_for()`.
+        On the emulator the clock jumps to each next retry (and to each bank debit's
+        settlement) instead of waiting for it, and deliveries happen here, in this cell, so the
+        output lands where you expect it. Stripe's clock cannot jump: in test mode this polls
+        the Events API until it has been quiet for a moment and no payment it heard of is
+        still processing, for at most `timeout` seconds (60 for payments still processing:
+        Stripe settles bank debits on its own schedule). A payment still processing then is
+        named in one line, and a later `settle()` or `wait_for()` delivers its outcome.
         """
         if self.backend.mode == "emulator":
             return self.emulator.deliveries.settle(self.endpoint_id, timeout=timeout)
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         delivered, quiet = 0, 0
-        while quiet < QUIET_POLLS and time.monotonic() < deadline:
+        while time.monotonic() - started < timeout:
             found = self.poll()
             delivered += found
             quiet = 0 if found else quiet + 1
-            if quiet < QUIET_POLLS:
-                time.sleep(TEST_MODE_POLL_SECONDS)
+            if quiet >= QUIET_POLLS and (not self.processing() or time.monotonic() - started
+                                         >= min(timeout, TEST_MODE_PROCESSING_SECONDS)):
+                break
+            time.sleep(TEST_MODE_POLL_SECONDS)
+        waiting = self.processing()
+        if waiting:
+            print(f"Stripe test mode: {len(waiting)} payment(s) still processing after"
+                  f" {time.monotonic() - started:.0f} s ({', '.join(waiting)}); Stripe settles"
+                  " them on its own schedule, and a later settle() or wait_for() delivers the"
+                  " outcome.")
         return delivered
+
+    def processing(self) -> list[str]:
+        """PaymentIntents whose `processing` event arrived but whose outcome has not (yet).
+
+        Only known when this listener hears both outcomes (succeeded and payment_failed).
+        """
+        if not {"payment_intent.succeeded", "payment_intent.payment_failed"} <= set(self.events):
+            return []
+        state: dict[str, str] = {}
+        for r in self.received:
+            intent = json.loads(r.payload)["data"]["object"].get("id", "")
+            if r.type == "payment_intent.processing":
+                state.setdefault(intent, "processing")
+            elif r.type in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+                state[intent] = "final"
+        return [intent for intent, now in state.items() if now == "processing"]
 
     def pending(self) -> Table:
         """Deliveries waiting for their next attempt."""

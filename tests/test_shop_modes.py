@@ -77,3 +77,32 @@ def test_offline_registers_one_endpoint_and_removes_it(tmp_path: Path) -> None:
         assert again.stripe_client.v1.webhook_endpoints.list().data == []
     finally:
         again.close()
+
+
+def test_test_mode_end_to_end_against_a_served_emulator(tmp_path: Path,
+                                                        no_dotenv: Path) -> None:
+    """Test mode's code path (keys from the environment, stripe-python's own HTTP client behind
+    the live-key guard), with KIT_STRIPE_API_BASE pointing it at an emulator as the live tier
+    does: the checkout works, and the page loads Stripe.js from js.stripe.com."""
+    from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+    from helpers.shop import create_app
+    from helpers.shop.local_emulator import LocalEmulator
+
+    served = LocalEmulator(tmp_path / "emulator.sqlite3")
+    try:
+        mode = from_environment(tmp_path / "unused.sqlite3", dotenv=no_dotenv, environ={
+            "STRIPE_SECRET_KEY": DEFAULT_SECRET_KEY,
+            "STRIPE_PUBLISHABLE_KEY": DEFAULT_PUBLISHABLE_KEY,
+            "STRIPE_WEBHOOK_SECRET": "whsec_" + "cli", "KIT_STRIPE_API_BASE": served.start()})
+        app = create_app(stripe_client=mode.stripe_client, publishable_key=mode.publishable_key,
+                         webhook_secret=mode.webhook_secret, db=tmp_path / "shop.sqlite3",
+                         stripe_js_url=mode.stripe_js_url, mode=mode.name)
+        browser = app.test_client()
+        browser.post("/login", data={"user": "jenny"})
+        assert '<script src="https://js.stripe.com/v3/"></script>' in browser.get("/").text
+        answer = browser.post("/create-intent-and-customer-session")
+        assert answer.status_code == 200, answer.text
+        assert answer.get_json()["client_secret"].startswith("pi_")
+        assert not (tmp_path / "unused.sqlite3").exists()
+    finally:
+        served.stop()

@@ -106,3 +106,27 @@ def test_test_mode_end_to_end_against_a_served_emulator(tmp_path: Path,
         assert not (tmp_path / "unused.sqlite3").exists()
     finally:
         served.stop()
+
+
+def test_start_serves_from_a_thread_until_stopped(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a notebook does: `start()`, use the URL, `stop()` (its endpoint goes with it)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from helpers.emulator import Emulator
+    from helpers.shop import start
+
+    monkeypatch.setenv("KIT_BACKEND", "emulator")
+    shop = start(port=0, db=tmp_path / "shop.sqlite3")
+    with shop:
+        assert shop.mode == "emulator" and shop.url in shop._repr_html_()
+        with urllib.request.urlopen(f"{shop.url}/config", timeout=10) as response:
+            assert json.loads(response.read()) == {"publishableKey": "pk_test_emulator_default"}
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{shop.url}/config", timeout=5)
+    emulator = Emulator(tmp_path / "shop-emulator.sqlite3", deterministic=False)
+    listed = emulator.request("GET", "/v1/webhook_endpoints", {}, "sk_test_emulator_default")
+    assert listed.body["data"] == []
+    emulator.store.close()

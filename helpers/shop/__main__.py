@@ -9,7 +9,9 @@ prints it).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from typing import Any
 
 from ..backend import KeyConfigError, LiveKeyError
 from .app import DEFAULT_DB
@@ -18,8 +20,9 @@ from .server import start
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.shop", description=__doc__.split(
-        "\n")[0].split(": ", 1)[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.shop",
+        description="Your server: the seed's integration as a Flask app, with the seed's page.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4242)
     parser.add_argument("--db", default=str(DEFAULT_DB),
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
           f"  webhooks   POST {shop.url}/webhook\n"
           f"  orders     {shop.url}/orders\n"
           "Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
         shop.wait()
     except KeyboardInterrupt:
@@ -57,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shop.stop()
     return 0
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

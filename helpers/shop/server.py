@@ -40,6 +40,10 @@ class RunningShop:
     def __repr__(self) -> str:
         return f"RunningShop({self.url}, {self.mode})"
 
+    def _repr_html_(self) -> str:  # a link, in a notebook
+        return (f'<a href="{self.url}/" target="_blank">Open your shop: {self.url}/</a>'
+                f" ({'offline emulator' if self.mode == 'emulator' else 'Stripe test mode'})")
+
     def __enter__(self) -> RunningShop:
         return self
 

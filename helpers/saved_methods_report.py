@@ -48,7 +48,7 @@ FEATURE_VALUES: dict[str, tuple[Any, ...]] = {
     "payment_method_remove": ("enabled", "disabled"),
 }
 ORDER_NOTE = ("Order: the customer's default first, then newest first. UNCONFIRMED: no Stripe"
-              " document states the order (reference §1).")
+              " document states the order; this is the kit's reading.")
 UNCONFIRMED_TYPES_NOTE = ("A type the PaymentIntent does not accept is hidden and does not use"
                           " up the limit: UNCONFIRMED, the kit's reading.")
 

@@ -1,6 +1,8 @@
 """Tier 5: the lesson notebooks in Stripe test mode, top to bottom.
 
-Two targets, the same check (no cell raises):
+Each notebook runs with the solutions in its exercise cells (tests/notebook_runner.py
+--solutions), so every checker does its real work too. Two targets, the same checks: no cell
+raises, and every checker says ✓.
 
 * In CI, with no keys and no internet: an emulator server in `--stripe-only` mode, which
   answers every kit-only route (`/v1/test_helpers/kit/...`, `/health`) with Stripe's 404 for an
@@ -54,14 +56,21 @@ def child_env(secret: str, publishable: str, api_base: str | None = None) -> dic
 
 
 def run_notebook(notebook: str, env: dict[str, str], secret: str) -> dict:
-    """Run it in a subprocess (cwd notebooks/); the runner's JSON report, keys masked."""
+    """Run it with the solutions in a subprocess (cwd notebooks/); the JSON report, keys masked."""
     result = subprocess.run(
-        [sys.executable, str(RUNNER), str(NOTEBOOKS / notebook), "--timeout", str(CELL_TIMEOUT)],
+        [sys.executable, str(RUNNER), str(NOTEBOOKS / notebook), "--timeout", str(CELL_TIMEOUT),
+         "--solutions"],
         env=env, cwd=NOTEBOOKS, capture_output=True, text=True, timeout=NOTEBOOK_TIMEOUT)
     stdout, stderr = (text.replace(secret, mask(secret)) for text in (result.stdout,
                                                                        result.stderr))
     assert result.returncode == 0, f"the notebook runner failed:\n{stderr[-3000:]}"
     return json.loads(stdout.strip().splitlines()[-1])
+
+
+def failed_checks(report: dict) -> list[str]:
+    """What each checker said when it was not satisfied with the solution."""
+    return [f"cell [{c['cell']}]: {c['text']}" for c in report["checks"]
+            if not c["text"].lstrip().startswith("✓")]
 
 
 def describe(notebook: str, report: dict) -> str:
@@ -101,6 +110,7 @@ def test_notebook_runs_against_a_stripe_only_server(notebook: str, server: Strip
     report = run_notebook(notebook, child_env(secret, publishable, server.url), secret)
     print(f"{notebook}: {report['cells']} cells in {report['seconds']} s")
     assert not report["errors"], describe(notebook, report)
+    assert not failed_checks(report), "\n".join(failed_checks(report))
     refused = server.refused()[before:]
     assert not refused, (f"{notebook} asked for routes Stripe does not have (it would fail in"
                          f" test mode): {refused}")
@@ -139,4 +149,5 @@ def live_keys() -> tuple[str, str] | None:
 def test_notebook_runs_in_stripe_test_mode(notebook: str) -> None:
     secret, publishable = live_keys()  # type: ignore[misc]
     report = run_notebook(notebook, child_env(secret, publishable), secret)
-    assert not report["errors"], describe(notebook, report).replace(secret, mask(secret))
+    assert not report["errors"], describe(notebook, report)
+    assert not failed_checks(report), "\n".join(failed_checks(report))

@@ -379,3 +379,20 @@ def test_the_notebook_runner_reports_a_failing_cell(tmp_path: Path) -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert [(e["cell"], e["ename"]) for e in report["errors"]] == [(1, "NameError")]
     assert report["errors"][0]["source"] == "helpers_that_do_not_exist.call()"
+
+
+def test_the_notebook_runner_runs_solutions_and_reports_checks(tmp_path: Path) -> None:
+    exercise = nbformat.v4.new_code_cell("raise RuntimeError('the blank exercise')")
+    exercise.metadata.update(tags=["exercise"], exercise="demo")
+    check = nbformat.v4.new_code_cell('print("✓ right" if answer == 42 else "✗ wrong")')
+    check.metadata["tags"] = ["check"]
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[exercise, check]), path)
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "demo.py").write_text("answer = 42\n")
+    result = subprocess.run([sys.executable, str(ROOT / "tests" / "notebook_runner.py"),
+                             str(path), "--timeout", "60", "--solutions"], cwd=tmp_path,
+                            env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["errors"] == [] and report["checks"] == [{"cell": 1, "text": "✓ right\n"}]

@@ -56,9 +56,14 @@ def complete_authentication(client_secret: str, outcome: str = "complete"
         redirect = getattr(intent.next_action, "redirect_to_url", None)
         url = getattr(redirect, "url", None)
         verb = "completes" if outcome == "complete" else "fails"
-        print(f"Stripe test mode: open {pi_id}'s next_action.redirect_to_url.url{_page_link(url)}"
-              f" in a browser, press the button that {verb} the test on Stripe's page, then run"
-              " the next cell.")
+        if url:
+            print(f"Stripe test mode: open {pi_id}'s next_action.redirect_to_url.url"
+                  f"{_page_link(url)} in a browser, press the button that {verb} the test on"
+                  " Stripe's page, then run the next cell.")
+        else:  # e.g. use_stripe_sdk: confirmed without a return_url, Stripe.js shows the page
+            print(f"Stripe test mode: {pi_id} waits for the customer (next_action"
+                  f" {intent.next_action.type}); in a browser Stripe.js shows the test page, where"
+                  f" the button that {verb} the test is pressed; then run the next cell.")
         return intent
     client = publishable_client()
     raw = client.raw_request(

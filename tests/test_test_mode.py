@@ -396,3 +396,15 @@ def test_the_notebook_runner_runs_solutions_and_reports_checks(tmp_path: Path) -
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["errors"] == [] and report["checks"] == [{"cell": 1, "text": "✓ right\n"}]
+
+
+def test_complete_authentication_without_a_redirect_url_still_says_one_line(
+        test_mode: backend_module.Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    intent = stripe.PaymentIntent.create(amount=1099, currency="usd", confirm=True,
+                                         payment_method="pm_card_authenticationRequired",
+                                         automatic_payment_methods={"enabled": True,
+                                                                    "allow_redirects": "never"})
+    result = test_actions.complete_authentication(intent.client_secret)
+    assert result.status == "requires_action"
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and result.next_action.type in lines[0]

@@ -408,3 +408,14 @@ def test_complete_authentication_without_a_redirect_url_still_says_one_line(
     assert result.status == "requires_action"
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and result.next_action.type in lines[0]
+
+
+def test_the_cli_trigger_refuses_a_live_key_before_any_request(tmp_path: Path) -> None:
+    live = "sk_" + "live_" + "0" * 24  # made up; nothing listens on port 9
+    result = subprocess.run([sys.executable, "-m", "helpers.emulator", "trigger",
+                             "payment_intent.succeeded", "--api-base", "http://127.0.0.1:9",
+                             "--api-key", live], cwd=ROOT, env=clean_env(), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert "live-mode key" in result.stderr and "Traceback" not in result.stderr
+    assert live not in result.stdout + result.stderr

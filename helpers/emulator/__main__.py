@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         except stripe.StripeError as error:
             print(f"Trigger failed: {error.user_message or error}", file=sys.stderr)
             return 1
+        except ValueError as error:  # a live key, refused before any request
+            print(f"Trigger refused: {error}", file=sys.stderr)
+            return 2
         intent = event.data.object
         print(f"Trigger succeeded! {event.type} [{event.id}] (PaymentIntent {intent.id},"
               f" status {intent.status})")

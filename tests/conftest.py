@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 import stripe
 
+import helpers
 from helpers.emulator import (
     DEFAULT_PUBLISHABLE_KEY,
     DEFAULT_SECRET_KEY,
@@ -57,3 +58,9 @@ def customer(client: stripe.StripeClient) -> stripe.Customer:
         pm = client.v1.payment_methods.attach(token, {"customer": customer.id})
         client.v1.payment_methods.update(pm.id, {"allow_redisplay": "always"})
     return customer
+
+
+@pytest.fixture
+def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
+    """The notebooks' backend (`helpers.configure()`, emulator mode) on this test's emulator."""
+    yield helpers.backend.configure()

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 import stripe
+from exercise_support import run_solution, stripe_test_mode
 
 import helpers
-from helpers.emulator import Emulator
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 from helpers.exercises.lesson00 import NEW_USER
 
 ID = "00-first-customer"
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_welcome.ipynb"
 
 
-@pytest.fixture
-def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
-    """The notebooks' backend (emulator mode) on this test's fresh emulator."""
-    yield helpers.backend.configure()
-
-
 def reference_answer() -> Any:
-    namespace: dict[str, Any] = {"stripe": stripe, "helpers": helpers, "new_user": dict(NEW_USER)}
-    exec(solution_path(ID).read_text(), namespace)
-    return namespace["first_customer"]
+    namespace = {"stripe": stripe, "helpers": helpers, "new_user": dict(NEW_USER)}
+    return run_solution(ID, namespace)["first_customer"]
 
 
 def verdict_for(answer: Any):
@@ -133,19 +125,8 @@ def test_the_notebook_describes_the_same_user_as_the_checker() -> None:
 
 def test_the_checker_runs_against_a_stripe_like_server(tmp_path: Path) -> None:
     """Test mode: stripe-python over HTTP to an emulator server, as it would reach Stripe."""
-    from local_servers import running
-
-    with running("helpers.emulator", "serve", "--host", "127.0.0.1",
-                 "--db", str(tmp_path / "stripe.sqlite3")) as url:
-        try:
-            helpers.backend.configure(
-                {"STRIPE_SECRET_KEY": "sk_test_emulator_default",
-                 "STRIPE_PUBLISHABLE_KEY": "pk_test_emulator_default",
-                 "KIT_STRIPE_API_BASE": url}, dotenv=tmp_path / "no.env")
-            assert helpers.backend.current().mode == "stripe"
-            verdict, text = verdict_for(reference_answer())
-            assert verdict.ok, text
-            verdict, text = verdict_for("cus_DoesNotExist000")
-            assert not verdict.ok and "no customer with that id" in text
-        finally:
-            helpers.backend.configure()  # back to the emulator for the tests that follow
+    with stripe_test_mode(tmp_path):
+        verdict, text = verdict_for(reference_answer())
+        assert verdict.ok, text
+        verdict, text = verdict_for("cus_DoesNotExist000")
+        assert not verdict.ok and "no customer with that id" in text

@@ -6,24 +6,18 @@ way it runs against Stripe: it proves the checker uses only the public API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
+from exercise_support import run_solution, stripe_test_mode
 
 import helpers
-from helpers.emulator import Emulator
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 
 ID = "01-save-with-consent"
-
-
-@pytest.fixture
-def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
-    """The notebooks' backend (emulator mode) on this test's fresh emulator."""
-    yield helpers.backend.configure()
 
 
 @pytest.fixture
@@ -33,9 +27,7 @@ def jenny(backend: helpers.Backend) -> stripe.Customer:
 
 
 def reference_save_card() -> Callable[..., Any]:
-    namespace: dict[str, Any] = {"stripe": stripe, "helpers": helpers}
-    exec(solution_path(ID).read_text(), namespace)
-    return namespace["save_card"]
+    return run_solution(ID, {"stripe": stripe, "helpers": helpers})["save_card"]
 
 
 def verdict_for(answer: Any):
@@ -188,24 +180,13 @@ def test_a_function_with_the_wrong_signature_gets_a_verdict(backend: helpers.Bac
 
 def test_the_checker_runs_against_a_stripe_like_server(tmp_path: Path) -> None:
     """Test mode: stripe-python over HTTP to an emulator server, as it would reach Stripe."""
-    from local_servers import running
+    with stripe_test_mode(tmp_path):
+        verdict, text = verdict_for(reference_save_card())
+        assert verdict.ok, text
 
-    with running("helpers.emulator", "serve", "--host", "127.0.0.1",
-                 "--db", str(tmp_path / "stripe.sqlite3")) as url:
-        try:
-            helpers.backend.configure(
-                {"STRIPE_SECRET_KEY": "sk_test_emulator_default",
-                 "STRIPE_PUBLISHABLE_KEY": "pk_test_emulator_default",
-                 "KIT_STRIPE_API_BASE": url}, dotenv=tmp_path / "no.env")
-            assert helpers.backend.current().mode == "stripe"
-            verdict, text = verdict_for(reference_save_card())
-            assert verdict.ok, text
+        def always(customer_id, payment_method, customer_ticked_save):
+            method = stripe.PaymentMethod.attach(payment_method, customer=customer_id)
+            return stripe.PaymentMethod.modify(method.id, allow_redisplay="always")
 
-            def always(customer_id, payment_method, customer_ticked_save):
-                method = stripe.PaymentMethod.attach(payment_method, customer=customer_id)
-                return stripe.PaymentMethod.modify(method.id, allow_redisplay="always")
-
-            verdict, text = verdict_for(always)
-            assert not verdict.ok and "did not tick the box, yet" in text
-        finally:
-            helpers.backend.configure()  # back to the emulator for the tests that follow
+        verdict, text = verdict_for(always)
+        assert not verdict.ok and "did not tick the box, yet" in text

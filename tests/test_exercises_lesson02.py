@@ -7,17 +7,17 @@ routes (`serve --stripe-only`), as Stripe would: they prove the checkers use onl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
+from exercise_support import run_solution, stripe_test_mode
 from flask import jsonify, request
 
 import helpers
-from helpers.emulator import Emulator
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 from helpers.exercises.flask_fixture import Shop, cart_total, current_user, shop_app
 
 ROUTE = "/create-intent-and-customer-session"
@@ -29,12 +29,6 @@ GOOD_FEATURES = {
 }
 
 
-@pytest.fixture
-def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
-    """The notebooks' backend (emulator mode) on this test's fresh emulator."""
-    yield helpers.backend.configure()
-
-
 def notebook_namespace() -> dict[str, Any]:
     """What notebook 02 defines before its exercises."""
     return {"stripe": stripe, "helpers": helpers, "jsonify": jsonify, "request": request,
@@ -43,9 +37,7 @@ def notebook_namespace() -> dict[str, Any]:
 
 
 def reference(exercise_id: str, name: str) -> Any:
-    namespace = notebook_namespace()
-    exec(solution_path(exercise_id).read_text(), namespace)
-    return namespace[name]
+    return run_solution(exercise_id, notebook_namespace())[name]
 
 
 def verdict_for(exercise_id: str, answer: Any) -> tuple[Any, str]:
@@ -368,8 +360,7 @@ def test_answers_that_are_not_the_app_get_a_verdict(backend: helpers.Backend) ->
 
 def test_the_checker_removes_its_users_and_customers(backend: helpers.Backend) -> None:
     shop = Shop()
-    namespace = {**notebook_namespace(), "shop": shop}
-    exec(solution_path(ROUTE_ID).read_text(), namespace)
+    namespace = run_solution(ROUTE_ID, {**notebook_namespace(), "shop": shop})
     before = len(stripe.Customer.list(limit=100).data)
     verdict, text = verdict_for(ROUTE_ID, namespace["app"])
     assert verdict.ok, text
@@ -381,30 +372,19 @@ def test_the_checker_removes_its_users_and_customers(backend: helpers.Backend) -
 
 def test_both_checkers_run_against_a_stripe_like_server(tmp_path: Path) -> None:
     """Test mode: stripe-python over HTTP to an emulator server refusing kit-only routes."""
-    from local_servers import running
+    with stripe_test_mode(tmp_path, stripe_only=True):
+        verdict, text = verdict_for(FEATURES_ID, reference(FEATURES_ID, "features"))
+        assert verdict.ok, text
+        verdict, text = verdict_for(
+            FEATURES_ID, {**GOOD_FEATURES, "payment_method_allow_redisplay_filters":
+                          ["unspecified"]})
+        assert not verdict.ok and "no consent signal" in text, text
+        verdict, text = verdict_for(ROUTE_ID, reference(ROUTE_ID, "app"))
+        assert verdict.ok, text
 
-    with running("helpers.emulator", "serve", "--host", "127.0.0.1", "--stripe-only",
-                 "--db", str(tmp_path / "stripe.sqlite3")) as url:
-        try:
-            helpers.backend.configure(
-                {"STRIPE_SECRET_KEY": "sk_test_emulator_default",
-                 "STRIPE_PUBLISHABLE_KEY": "pk_test_emulator_default",
-                 "KIT_STRIPE_API_BASE": url}, dotenv=tmp_path / "no.env")
-            assert helpers.backend.current().mode == "stripe"
-            verdict, text = verdict_for(FEATURES_ID, reference(FEATURES_ID, "features"))
-            assert verdict.ok, text
-            verdict, text = verdict_for(
-                FEATURES_ID, {**GOOD_FEATURES, "payment_method_allow_redisplay_filters":
-                              ["unspecified"]})
-            assert not verdict.ok and "no consent signal" in text, text
-            verdict, text = verdict_for(ROUTE_ID, reference(ROUTE_ID, "app"))
-            assert verdict.ok, text
+        def make(user):
+            return create_both(request.json.get("customer") or user.stripe_customer_id,
+                               cart_total())
 
-            def make(user):
-                return create_both(request.json.get("customer") or user.stripe_customer_id,
-                                   cart_total())
-
-            verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
-            assert not verdict.ok and "the customer id the browser sent" in text, text
-        finally:
-            helpers.backend.configure()  # back to the emulator for the tests that follow
+        verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+        assert not verdict.ok and "the customer id the browser sent" in text, text

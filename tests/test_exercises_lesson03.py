@@ -7,32 +7,25 @@ public API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import stripe
+from exercise_support import run_solution, stripe_test_mode
 
 import helpers
 from helpers import stripejs
-from helpers.emulator import Emulator
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 
 ID = "03-return-page"
 WRONG = "Something went wrong."
 
 
-@pytest.fixture
-def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
-    yield helpers.backend.configure()
-
-
 def reference_page() -> Callable[[str], str]:
-    namespace: dict[str, Any] = {"stripe": stripe, "helpers": helpers, "stripejs": stripejs}
-    exec(solution_path(ID).read_text(), namespace)
-    return namespace["return_page_message"]
+    namespace = {"stripe": stripe, "helpers": helpers, "stripejs": stripejs}
+    return run_solution(ID, namespace)["return_page_message"]
 
 
 def verdict_for(answer: Any) -> tuple[Any, str]:
@@ -155,19 +148,8 @@ def test_answers_that_are_not_functions_get_a_verdict(backend: helpers.Backend) 
 
 def test_the_checker_runs_against_a_stripe_like_server(tmp_path: Path) -> None:
     """Test mode: stripe-python over HTTP to an emulator server refusing kit-only routes."""
-    from local_servers import running
-
-    with running("helpers.emulator", "serve", "--host", "127.0.0.1", "--stripe-only",
-                 "--db", str(tmp_path / "stripe.sqlite3")) as url:
-        try:
-            helpers.backend.configure(
-                {"STRIPE_SECRET_KEY": "sk_test_emulator_default",
-                 "STRIPE_PUBLISHABLE_KEY": "pk_test_emulator_default",
-                 "KIT_STRIPE_API_BASE": url}, dotenv=tmp_path / "no.env")
-            assert helpers.backend.current().mode == "stripe"
-            verdict, text = verdict_for(reference_page())
-            assert verdict.ok, text
-            verdict, text = verdict_for(lambda url: stripejs.status_message("succeeded"))
-            assert not verdict.ok and "never asked Stripe" in text, text
-        finally:
-            helpers.backend.configure()
+    with stripe_test_mode(tmp_path, stripe_only=True):
+        verdict, text = verdict_for(reference_page())
+        assert verdict.ok, text
+        verdict, text = verdict_for(lambda url: stripejs.status_message("succeeded"))
+        assert not verdict.ok and "never asked Stripe" in text, text

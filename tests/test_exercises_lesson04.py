@@ -8,31 +8,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import stripe
+from exercise_support import mistake_id, run_solution
 
 import helpers
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 from helpers.orders import Orders
 from helpers.reference_receiver import Receiver
 
 EXERCISE = "04-webhook-handler"
 
 
-@pytest.fixture(autouse=True)
-def backend(emulator: Any) -> Iterator[None]:
-    """The notebook's set-up: the emulator (this test's in-memory one) as the backend."""
-    helpers.configure()
-    yield
+pytestmark = pytest.mark.usefixtures("backend")  # the notebook's set-up, on this test's emulator
 
 
 def reference() -> Callable[..., int]:
-    namespace: dict[str, Any] = {"stripe": stripe}
-    exec(solution_path(EXERCISE).read_text(), namespace)
-    return namespace["handle_webhook"]
+    return run_solution(EXERCISE, {"stripe": stripe})["handle_webhook"]
 
 
 def make_handler(*, verify: bool = True, catch: tuple[type[Exception], ...] | None = None,
@@ -123,8 +118,7 @@ def test_the_shipped_stub_gets_a_nudge() -> None:
     (dict(receipt_on_processing=True), "Only payment_intent.succeeded means the money"),
     (dict(use_event_id=True), "is not a PaymentIntent id"),
     (dict(returns=None), "Return the HTTP status as an int"),
-], ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, dict) else "")
+], ids=mistake_id)
 def test_each_mistake_fails_with_its_own_hint(mistake: dict[str, Any], expected: str) -> None:
     verdict = verdict_for(make_handler(**mistake))
     assert not verdict.ok

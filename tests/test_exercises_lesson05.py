@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import stripe
+from exercise_support import mistake_id, run_solution
 
-import helpers
 from helpers import stripejs
-from helpers.exercises import check, solution_path
+from helpers.exercises import check
 
 EXERCISE = "05-pay-or-explain"
 RETURN_URL = "https://example.com/order/123/complete"
 GENERIC = "Something went wrong. Please try again."
 
 
-@pytest.fixture(autouse=True)
-def backend(emulator: Any) -> Iterator[None]:
-    helpers.configure()
-    yield
+pytestmark = pytest.mark.usefixtures("backend")  # the notebook's set-up, on this test's emulator
 
 
 def reference() -> Callable[..., dict]:
     """The solution, run with what notebook 05 defines before the exercise."""
-    namespace: dict[str, Any] = {"stripe": stripe, "stripejs": stripejs,
-                                 "RETURN_URL": RETURN_URL}
-    exec(solution_path(EXERCISE).read_text(), namespace)
-    return namespace["pay_or_explain"]
+    namespace = {"stripe": stripe, "stripejs": stripejs, "RETURN_URL": RETURN_URL}
+    return run_solution(EXERCISE, namespace)["pay_or_explain"]
 
 
 def make_answer(*, catch_card: bool = True, catch_other: bool = True,
@@ -113,8 +108,7 @@ def test_the_shipped_stub_gets_a_nudge() -> None:
     (dict(status="failed"), "Report the PaymentIntent's own status"),
     (dict(success_message="Paid, thanks!"), "Show the seed's success message"),
     (dict(returns_dict=False), "Return a dict with two keys"),
-], ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, dict) else "")
+], ids=mistake_id)
 def test_each_mistake_fails_with_its_own_hint(mistake: dict[str, Any], expected: str) -> None:
     verdict = verdict_for(make_answer(**mistake))
     assert not verdict.ok

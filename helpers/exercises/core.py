@@ -152,6 +152,19 @@ def solution_path(exercise_id: str) -> Path:
     return SOLUTIONS / f"{exercise_id}.py"
 
 
+class Stop(Exception):
+    """A checker's own way out from deep in a scenario: carries the verdict to return."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def fail(message: str) -> Stop:
+    """`raise fail("…")`: stop the check with a failing verdict saying what to fix."""
+    return Stop(Verdict(False, message))
+
+
 # --------------------------------------------------------------------------- learner code
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import stripe
 
-from .core import Verdict, describe_error, exercise, run
+from .core import Stop, Verdict, describe_error, exercise, fail, run
 
 UNKNOWN_PAYMENT_METHOD = "pm_unknown_to_stripe_0000"
 
@@ -23,14 +23,6 @@ CASES = (
     ("pm_card_visa", True, "always"),
     ("pm_card_mastercard", False, "limited"),
 )
-
-
-class _Stop(Exception):
-    """The checker's own way out: carries the verdict to return."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.message)
-        self.verdict = verdict
 
 
 @exercise("01-save-with-consent", "Save a card with the customer's consent", [
@@ -50,7 +42,7 @@ def check_save_with_consent(answer: Any) -> Verdict:
         for token, ticked, expected in CASES:
             _check_one_save(answer, token, ticked, expected)
         _check_unknown_payment_method(answer)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.verdict
     return Verdict(True, "Each card went to the customer you were given, with her consent"
                    " recorded: ticked → 'always' (the Payment Element may show it again), not"
@@ -62,16 +54,16 @@ def _fresh_customer(label: str) -> stripe.Customer:
     try:
         return stripe.Customer.create(name=f"Checker 01-save-with-consent ({label})")
     except stripe.StripeError as error:
-        raise _Stop(Verdict(False, "The checker could not create a customer to test with:"
-                            f" {describe_error(error)}")) from error
+        raise fail("The checker could not create a customer to test with:"
+                   f" {describe_error(error)}") from error
 
 
 def _saved_to(customer_id: str) -> list[Any]:
     try:
         return list(stripe.Customer.list_payment_methods(customer_id, limit=10).data)
     except stripe.StripeError as error:
-        raise _Stop(Verdict(False, "The checker could not list the customer's payment methods:"
-                            f" {describe_error(error)}")) from error
+        raise fail("The checker could not list the customer's payment methods:"
+                   f" {describe_error(error)}") from error
 
 
 def _check_one_save(save_card: Callable[..., Any], token: str, ticked: bool,
@@ -81,24 +73,24 @@ def _check_one_save(save_card: Callable[..., Any], token: str, ticked: bool,
     call = f"save_card(customer_id, {token!r}, customer_ticked_save={ticked})"
     result = run(save_card, customer.id, token, ticked)
     if result.raised:
-        raise _Stop(Verdict(False, f"{call} raised {describe_error(result.error)}. That is a"
-                            " valid test card for an existing customer: it should save."))
+        raise fail(f"{call} raised {describe_error(result.error)}. That is a"
+                   " valid test card for an existing customer: it should save.")
     saved = _saved_to(customer.id)
     if not saved:
-        raise _Stop(_nothing_attached(call, result.value, customer.id))
+        raise Stop(_nothing_attached(call, result.value, customer.id))
     if len(saved) > 1:
-        raise _Stop(Verdict(False, f"{call} attached {len(saved)} payment methods to the"
-                            " customer for one card. A test card becomes a new PaymentMethod"
-                            " each time you use it: attach once, then update the PaymentMethod"
-                            " attach returned, by its `.id`."))
+        raise fail(f"{call} attached {len(saved)} payment methods to the"
+                   " customer for one card. A test card becomes a new PaymentMethod"
+                   " each time you use it: attach once, then update the PaymentMethod"
+                   " attach returned, by its `.id`.")
     method = saved[0]
     got = getattr(method, "allow_redisplay", None)
     if got != expected:
-        raise _Stop(_wrong_redisplay(call, ticked, got))
+        raise Stop(_wrong_redisplay(call, ticked, got))
     if getattr(result.value, "id", None) != method.id:
         what = "None" if result.value is None else f"a {type(result.value).__name__}"
-        raise _Stop(Verdict(False, f"The card was saved correctly, but {call} returned {what}."
-                            " Return the saved PaymentMethod: the caller needs its id."))
+        raise fail(f"The card was saved correctly, but {call} returned {what}."
+                   " Return the saved PaymentMethod: the caller needs its id.")
 
 
 def _nothing_attached(call: str, returned: Any, customer_id: str) -> Verdict:
@@ -148,11 +140,11 @@ def _check_unknown_payment_method(save_card: Callable[..., Any]) -> None:
     if isinstance(result.error, stripe.StripeError):
         return
     if result.raised:
-        raise _Stop(Verdict(False, f"Given a payment method id Stripe does not know, {call}"
-                            f" raised {describe_error(result.error)}, not Stripe's own error."
-                            " Catch nothing: let the Stripe error reach the caller, whose route"
-                            " turns it into a 400 with Stripe's message."))
+        raise fail(f"Given a payment method id Stripe does not know, {call}"
+                   f" raised {describe_error(result.error)}, not Stripe's own error."
+                   " Catch nothing: let the Stripe error reach the caller, whose route"
+                   " turns it into a 400 with Stripe's message.")
     what = "None" if result.value is None else f"a {type(result.value).__name__}"
-    raise _Stop(Verdict(False, f"Given a payment method id Stripe does not know, {call}"
-                        f" returned {what} instead of raising: the caller would believe the card"
-                        " was saved. Let Stripe's error (an InvalidRequestError) reach it."))
+    raise fail(f"Given a payment method id Stripe does not know, {call}"
+               f" returned {what} instead of raising: the caller would believe the card"
+               " was saved. Let Stripe's error (an InvalidRequestError) reach it.")

@@ -19,7 +19,7 @@ from typing import Any
 import stripe
 
 from ..saved_methods_report import explain_saved_methods
-from .core import Verdict, describe_error, exercise, is_unwritten, run
+from .core import Stop, Verdict, describe_error, exercise, fail, is_unwritten, run
 from .flask_fixture import CURRENCY, shop_of
 from .stripe_traffic import SeenRequest, StripeTraffic, watch_stripe
 
@@ -27,18 +27,6 @@ FEATURES = ("payment_method_redisplay", "payment_method_allow_redisplay_filters"
             "payment_method_redisplay_limit", "payment_method_save", "payment_method_save_usage",
             "payment_method_remove")
 FEATURE_PARAM = "components[payment_element][features]"
-
-
-class _Stop(Exception):
-    """The checker's own way out: carries the verdict to return."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.message)
-        self.verdict = verdict
-
-
-def _fail(message: str) -> _Stop:
-    return _Stop(Verdict(False, message))
 
 
 # ================================================================ 02-session-features
@@ -78,7 +66,7 @@ def check_session_features(answer: Any) -> Verdict:
         session = _create_session(customer.id, answer)
         report = explain_saved_methods(customer.id, session)
         _judge_features(answer, report.features, report.shown)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.verdict
     finally:
         _delete_quietly(customer)
@@ -97,8 +85,8 @@ def _prepared_customer() -> stripe.Customer:
             if method.allow_redisplay != allow_redisplay:
                 stripe.PaymentMethod.modify(method.id, allow_redisplay=allow_redisplay)
     except stripe.StripeError as error:
-        raise _fail("The checker could not prepare a customer with saved cards:"
-                    f" {describe_error(error)}") from error
+        raise fail("The checker could not prepare a customer with saved cards:"
+                   f" {describe_error(error)}") from error
     return customer
 
 
@@ -108,10 +96,10 @@ def _create_session(customer_id: str, features: dict[str, Any]) -> Any:
             customer=customer_id,
             components={"payment_element": {"enabled": True, "features": features}})
     except stripe.InvalidRequestError as error:
-        raise _fail(_refused(features, error)) from error
+        raise fail(_refused(features, error)) from error
     except stripe.StripeError as error:
-        raise _fail("The checker could not create a CustomerSession:"
-                    f" {describe_error(error)}") from error
+        raise fail("The checker could not create a CustomerSession:"
+                   f" {describe_error(error)}") from error
 
 
 def _refused(features: dict[str, Any], error: stripe.InvalidRequestError) -> str:
@@ -145,34 +133,34 @@ def _judge_features(answer: dict[str, Any], in_force: dict[str, Any],
     values = [pm.get("allow_redisplay") or "unspecified" for pm in shown]
     filters = list(in_force["payment_method_allow_redisplay_filters"])
     if in_force["payment_method_redisplay"] != "enabled":
-        raise _fail("Stripe created the session, but it shows none of her saved cards:"
-                    " payment_method_redisplay is 'disabled' unless you enable it.")
+        raise fail("Stripe created the session, but it shows none of her saved cards:"
+                   " payment_method_redisplay is 'disabled' unless you enable it.")
     if "unspecified" in filters:
-        raise _fail(f"With filters {filters}, the page lists {values.count('unspecified')}"
-                    " cards saved with allow_redisplay='unspecified', that is, with no"
-                    " consent signal at all. The scenario lists the cards she agreed to"
-                    " keep: 'always' and 'limited' only.")
+        raise fail(f"With filters {filters}, the page lists {values.count('unspecified')}"
+                   " cards saved with allow_redisplay='unspecified', that is, with no"
+                   " consent signal at all. The scenario lists the cards she agreed to"
+                   " keep: 'always' and 'limited' only.")
     missing = [value for value in ("always", "limited") if value not in filters]
     if missing:
         which = " and ".join(f"'{value}'" for value in missing)
         unset = "" if "payment_method_allow_redisplay_filters" in answer else (
             " (left out, the filters default to ['always'])")
-        raise _fail(f"With filters {filters}{unset}, her cards saved with allow_redisplay"
-                    f" {which} are hidden: the page lists {len(shown)} of her {CONSENTED}"
-                    " consented cards. The scenario lists both kinds.")
+        raise fail(f"With filters {filters}{unset}, her cards saved with allow_redisplay"
+                   f" {which} are hidden: the page lists {len(shown)} of her {CONSENTED}"
+                   " consented cards. The scenario lists both kinds.")
     if len(shown) != SCENARIO_LIMIT:
         limit = in_force["payment_method_redisplay_limit"]
         unset = "" if "payment_method_redisplay_limit" in answer else (
             " (left out, the limit defaults to 3)")
-        raise _fail(f"The page lists {len(shown)} of her {CONSENTED} consented cards with"
-                    f" payment_method_redisplay_limit {limit}{unset}; the scenario says at"
-                    f" most {SCENARIO_LIMIT}.")
+        raise fail(f"The page lists {len(shown)} of her {CONSENTED} consented cards with"
+                   f" payment_method_redisplay_limit {limit}{unset}; the scenario says at"
+                   f" most {SCENARIO_LIMIT}.")
     if in_force["payment_method_remove"] != "enabled":
-        raise _fail("The right cards are listed, but she cannot remove one:"
-                    " payment_method_remove is 'disabled' unless you enable it.")
+        raise fail("The right cards are listed, but she cannot remove one:"
+                   " payment_method_remove is 'disabled' unless you enable it.")
     if in_force["payment_method_save"] == "enabled":
-        raise _fail("The page offers a \"save payment details\" box, which the scenario rules"
-                    " out: payment_method_save should stay 'disabled' (its default).")
+        raise fail("The page offers a \"save payment details\" box, which the scenario rules"
+                   " out: payment_method_save should stay 'disabled' (its default).")
 
 
 def _delete_quietly(customer: Any) -> None:
@@ -230,7 +218,7 @@ def check_route(answer: Any) -> Verdict:
         _check_logged_in(answer, shopper.id, stranger.id)
         _check_not_logged_in(answer)
         _check_stripe_error(answer)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.verdict
     finally:
         shop.remove_user(SHOPPER)
@@ -250,15 +238,15 @@ def _find_view(app: Any) -> None:
     try:
         endpoint, _ = adapter.match(ROUTE, method="POST")
     except MethodNotAllowed as error:
-        raise _fail(f"{ROUTE} exists but does not accept POST: checkout.js sends a POST. Use"
-                    " `@app.post(...)`.") from error
+        raise fail(f"{ROUTE} exists but does not accept POST: checkout.js sends a POST. Use"
+                   " `@app.post(...)`.") from error
     except NotFound as error:
-        raise _fail(f"No route answers POST {ROUTE}: checkout.js fetches exactly that path."
-                    " Decorate your function with `@app.post(\"" + ROUTE + "\")`.") from error
+        raise fail(f"No route answers POST {ROUTE}: checkout.js fetches exactly that path."
+                   " Decorate your function with `@app.post(\"" + ROUTE + "\")`.") from error
     view = app.view_functions.get(endpoint)
     if view is not None and is_unwritten(view):
-        raise _fail(f"`{getattr(view, '__name__', 'your route')}` has no code yet: replace the"
-                    " `...` in the exercise cell with your code, run that cell, then this one.")
+        raise fail(f"`{getattr(view, '__name__', 'your route')}` has no code yet: replace the"
+                   " `...` in the exercise cell with your code, run that cell, then this one.")
 
 
 def _route_customers() -> tuple[stripe.Customer, stripe.Customer]:
@@ -266,8 +254,8 @@ def _route_customers() -> tuple[stripe.Customer, stripe.Customer]:
         shopper = stripe.Customer.create(name="Checker 02-route (the logged-in user)")
         stranger = stripe.Customer.create(name="Checker 02-route (someone else)")
     except stripe.StripeError as error:
-        raise _fail("The checker could not create its test customers:"
-                    f" {describe_error(error)}") from error
+        raise fail("The checker could not create its test customers:"
+                   f" {describe_error(error)}") from error
     return shopper, stranger
 
 
@@ -275,11 +263,11 @@ def _send(client: Any, body: dict[str, Any], when: str) -> tuple[Any, StripeTraf
     with watch_stripe() as traffic:
         result = run(client.post, ROUTE, json=body)
     if isinstance(result.error, stripe.StripeError):
-        raise _fail(f"{when}, your route let {describe_error(result.error)} escape: Flask"
-                    " would answer 500 with an HTML page that checkout.js cannot read. Catch"
-                    " `stripe.StripeError` and return a JSON error with status 400.")
+        raise fail(f"{when}, your route let {describe_error(result.error)} escape: Flask"
+                   " would answer 500 with an HTML page that checkout.js cannot read. Catch"
+                   " `stripe.StripeError` and return a JSON error with status 400.")
     if result.raised:
-        raise _fail(f"{when}, your route crashed: {describe_error(result.error)}.")
+        raise fail(f"{when}, your route crashed: {describe_error(result.error)}.")
     return result.value, traffic
 
 
@@ -287,8 +275,8 @@ def _log_in(app: Any, user_id: str) -> Any:
     client = app.test_client()
     response = client.post("/login", json={"user_id": user_id})
     if response.status_code != 200:
-        raise _fail("The checker could not log in through the app's /login route: build the"
-                    " app with `shop_app(shop)` and keep its routes.")
+        raise fail("The checker could not log in through the app's /login route: build the"
+                   " app with `shop_app(shop)` and keep its routes.")
     return client
 
 
@@ -307,18 +295,18 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> None:
     response, traffic = _send(client, tampered, when)
     _trusted_the_browser(traffic, stranger_id)
     if response.status_code != 200:
-        raise _fail(f"{when}, your route answered HTTP {response.status_code}"
-                    f"{_error_text(response)}; it should answer 200 with both client secrets.")
+        raise fail(f"{when}, your route answered HTTP {response.status_code}"
+                   f"{_error_text(response)}; it should answer 200 with both client secrets.")
     body = response.get_json(silent=True)
     if not isinstance(body, dict):
-        raise _fail("Your route answered 200, but not with a JSON object: return"
-                    " `jsonify(client_secret=..., customer_session_client_secret=...)`.")
+        raise fail("Your route answered 200, but not with a JSON object: return"
+                   " `jsonify(client_secret=..., customer_session_client_secret=...)`.")
     missing = [key for key in ("client_secret", "customer_session_client_secret")
                if not isinstance(body.get(key), str)]
     if missing:
-        raise _fail(f"The JSON your route returned has no {' or '.join(missing)} (it has"
-                    f" {sorted(body)}); checkout.js reads exactly `client_secret` and"
-                    " `customer_session_client_secret`.")
+        raise fail(f"The JSON your route returned has no {' or '.join(missing)} (it has"
+                   f" {sorted(body)}); checkout.js reads exactly `client_secret` and"
+                   " `customer_session_client_secret`.")
     intent = _returned_intent(body["client_secret"])
     _judge_intent(intent, shopper_id, stranger_id)
     _judge_session(body["customer_session_client_secret"], traffic, shopper_id, stranger_id)
@@ -327,89 +315,89 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> None:
 def _trusted_the_browser(traffic: StripeTraffic, stranger_id: str) -> None:
     for request in traffic.creates("/v1/payment_intents"):
         if request.params.get("amount") == str(TAMPERED_AMOUNT):
-            raise _fail(f"Your route sent Stripe amount={TAMPERED_AMOUNT}, the number the"
-                        " browser put in the request body: anyone can edit that and pay one"
-                        " cent. Take the amount from `cart_total()` on the server.")
+            raise fail(f"Your route sent Stripe amount={TAMPERED_AMOUNT}, the number the"
+                       " browser put in the request body: anyone can edit that and pay one"
+                       " cent. Take the amount from `cart_total()` on the server.")
         if request.params.get("currency") == TAMPERED_CURRENCY:
-            raise _fail(f"Your route sent Stripe currency={TAMPERED_CURRENCY!r} from the request"
-                        f" body. The shop prices its cart in {CURRENCY!r}: set the currency on"
-                        " the server.")
+            raise fail(f"Your route sent Stripe currency={TAMPERED_CURRENCY!r} from the request"
+                       f" body. The shop prices its cart in {CURRENCY!r}: set the currency on"
+                       " the server.")
     for request in traffic.creates("/v1/payment_intents") + traffic.creates(
             "/v1/customer_sessions"):
         if request.params.get("customer") == stranger_id:
-            raise _fail("Your route used the customer id the browser sent in the request body:"
-                        " anyone could then pay with, or see, someone else's saved cards. Take"
-                        " it from the logged-in user's record: `current_user()"
-                        ".stripe_customer_id`.")
+            raise fail("Your route used the customer id the browser sent in the request body:"
+                       " anyone could then pay with, or see, someone else's saved cards. Take"
+                       " it from the logged-in user's record: `current_user()"
+                       ".stripe_customer_id`.")
 
 
 def _returned_intent(client_secret: str) -> Any:
     if not client_secret.startswith("pi_") or "_secret_" not in client_secret:
-        raise _fail("`client_secret` should be the PaymentIntent's client secret"
-                    " (`intent.client_secret`, 'pi_…_secret_…'), not its id or another"
-                    " object's secret.")
+        raise fail("`client_secret` should be the PaymentIntent's client secret"
+                   " (`intent.client_secret`, 'pi_…_secret_…'), not its id or another"
+                   " object's secret.")
     try:
         intent = stripe.PaymentIntent.retrieve(client_secret.split("_secret_")[0])
     except stripe.StripeError as error:
-        raise _fail("The checker could not find the PaymentIntent of the `client_secret` your"
-                    f" route returned: {describe_error(error)}") from error
+        raise fail("The checker could not find the PaymentIntent of the `client_secret` your"
+                   f" route returned: {describe_error(error)}") from error
     if intent.client_secret != client_secret:
-        raise _fail("`client_secret` does not match its PaymentIntent: return"
-                    " `intent.client_secret` unchanged.")
+        raise fail("`client_secret` does not match its PaymentIntent: return"
+                   " `intent.client_secret` unchanged.")
     return intent
 
 
 def _judge_intent(intent: Any, shopper_id: str, stranger_id: str) -> None:
     customer = getattr(intent.customer, "id", intent.customer)
     if customer == stranger_id:
-        raise _fail("The PaymentIntent is for the customer id the browser sent: take the"
-                    " customer from `current_user().stripe_customer_id`.")
+        raise fail("The PaymentIntent is for the customer id the browser sent: take the"
+                   " customer from `current_user().stripe_customer_id`.")
     if customer != shopper_id:
-        raise _fail("The PaymentIntent is not for the logged-in user's customer (it has"
-                    f" customer={'None' if customer is None else 'another id'}). Pass"
-                    " `customer=current_user().stripe_customer_id`: the saved methods, and"
-                    " saving new ones, belong to that customer.")
+        raise fail("The PaymentIntent is not for the logged-in user's customer (it has"
+                   f" customer={'None' if customer is None else 'another id'}). Pass"
+                   " `customer=current_user().stripe_customer_id`: the saved methods, and"
+                   " saving new ones, belong to that customer.")
     if intent.amount != SHOPPER_TOTAL:
-        raise _fail(f"The PaymentIntent is for {intent.amount} (smallest currency unit), but the"
-                    f" logged-in user's cart totals {SHOPPER_TOTAL}: use `cart_total()`.")
+        raise fail(f"The PaymentIntent is for {intent.amount} (smallest currency unit), but the"
+                   f" logged-in user's cart totals {SHOPPER_TOTAL}: use `cart_total()`.")
     if intent.currency != CURRENCY:
-        raise _fail(f"The PaymentIntent is in {intent.currency!r}; the shop's prices are in"
-                    f" {CURRENCY!r}.")
+        raise fail(f"The PaymentIntent is in {intent.currency!r}; the shop's prices are in"
+                   f" {CURRENCY!r}.")
     automatic = getattr(intent, "automatic_payment_methods", None)
     if not (automatic and automatic.enabled):
-        raise _fail("The PaymentIntent does not use automatic payment methods: pass"
-                    " `automatic_payment_methods={'enabled': True}` (the default on current"
-                    " API versions) so the Payment Element offers what your Dashboard enables.")
+        raise fail("The PaymentIntent does not use automatic payment methods: pass"
+                   " `automatic_payment_methods={'enabled': True}` (the default on current"
+                   " API versions) so the Payment Element offers what your Dashboard enables.")
 
 
 def _judge_session(secret: str, traffic: StripeTraffic, shopper_id: str,
                    stranger_id: str) -> None:
     if not secret.startswith("cuss_secret_"):
-        raise _fail("`customer_session_client_secret` should be the CustomerSession's client"
-                    " secret (`customer_session.client_secret`, 'cuss_secret_…').")
+        raise fail("`customer_session_client_secret` should be the CustomerSession's client"
+                   " secret (`customer_session.client_secret`, 'cuss_secret_…').")
     created = [r for r in traffic.creates("/v1/customer_sessions") if r.status == 200]
     if not created:
-        raise _fail("The checker saw your route create no CustomerSession through the `stripe`"
-                    " library: call `stripe.CustomerSession.create(...)` as in this notebook.")
+        raise fail("The checker saw your route create no CustomerSession through the `stripe`"
+                   " library: call `stripe.CustomerSession.create(...)` as in this notebook.")
     session = _session_with_secret(created, secret)
     if session is None:
-        raise _fail("`customer_session_client_secret` is not the secret of the CustomerSession"
-                    " your route just created: return `customer_session.client_secret`.")
+        raise fail("`customer_session_client_secret` is not the secret of the CustomerSession"
+                   " your route just created: return `customer_session.client_secret`.")
     owner = session.get("customer")
     if owner == stranger_id:
-        raise _fail("The CustomerSession is for the customer id the browser sent: take it from"
-                    " `current_user().stripe_customer_id`.")
+        raise fail("The CustomerSession is for the customer id the browser sent: take it from"
+                   " `current_user().stripe_customer_id`.")
     if owner != shopper_id:
-        raise _fail("The CustomerSession is for another customer than the PaymentIntent: the"
-                    " Payment Element needs both for the logged-in user's customer.")
+        raise fail("The CustomerSession is for another customer than the PaymentIntent: the"
+                   " Payment Element needs both for the logged-in user's customer.")
     element = (session.get("components") or {}).get("payment_element") or {}
     if not element.get("enabled"):
-        raise _fail("The CustomerSession does not enable the `payment_element` component:"
-                    " components={'payment_element': {'enabled': True, 'features': {...}}}.")
+        raise fail("The CustomerSession does not enable the `payment_element` component:"
+                   " components={'payment_element': {'enabled': True, 'features': {...}}}.")
     features = element.get("features") or {}
     if features.get("payment_method_redisplay") != "enabled":
-        raise _fail("The CustomerSession leaves payment_method_redisplay 'disabled' (its"
-                    " default): the returning customer would see none of her saved methods.")
+        raise fail("The CustomerSession leaves payment_method_redisplay 'disabled' (its"
+                   " default): the returning customer would see none of her saved methods.")
 
 
 def _session_with_secret(created: list[SeenRequest], secret: str) -> dict[str, Any] | None:
@@ -425,21 +413,21 @@ def _check_not_logged_in(app: Any) -> None:
     made = traffic.creates("/v1/payment_intents") + traffic.creates("/v1/customer_sessions")
     if made:
         what = "PaymentIntent" if "payment_intents" in made[0].path else "CustomerSession"
-        raise _fail(f"{when}, your route still asked Stripe to create a {what}."
-                    " Check `current_user()` first and answer 401 before calling Stripe.")
+        raise fail(f"{when}, your route still asked Stripe to create a {what}."
+                   " Check `current_user()` first and answer 401 before calling Stripe.")
     if response.status_code != 401:
-        raise _fail(f"{when}, your route answered HTTP {response.status_code}; it should"
-                    " answer 401 (not logged in), with a JSON error.")
+        raise fail(f"{when}, your route answered HTTP {response.status_code}; it should"
+                   " answer 401 (not logged in), with a JSON error.")
 
 
 def _check_stripe_error(app: Any) -> None:
     when = "When Stripe refused the request (this user's Stripe customer no longer exists)"
     response, _ = _send(_log_in(app, GHOST), {}, when)
     if response.status_code != 400:
-        raise _fail(f"{when}, your route answered HTTP {response.status_code}; it should answer"
-                    " 400 with a JSON error, so checkout.js can show a message.")
+        raise fail(f"{when}, your route answered HTTP {response.status_code}; it should answer"
+                   " 400 with a JSON error, so checkout.js can show a message.")
     body = response.get_json(silent=True)
     if not isinstance(body, dict) or "error" not in body:
-        raise _fail(f"{when}, your route answered 400 but not with JSON like"
-                    " {\"error\": {\"message\": ...}}: checkout.js reads the JSON body.")
+        raise fail(f"{when}, your route answered 400 but not with JSON like"
+                   " {\"error\": {\"message\": ...}}: checkout.js reads the JSON body.")
 

@@ -19,21 +19,11 @@ import stripe
 
 from ..backend import current
 from ..stripejs import OTHER_STATUS_MESSAGE, status_message
-from .core import Verdict, describe_error, exercise, run
+from .core import Stop, Verdict, describe_error, exercise, fail, run
 from .stripe_traffic import watch_stripe
 
 RETURN_PAGE = "https://shop.example.com/order/complete"
 UNKNOWN_SECRET = "pi_0000000000000000000000Kt_secret_00000000000000000000000Kt"
-
-
-class _Stop(Exception):
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.message)
-        self.verdict = verdict
-
-
-def _fail(message: str) -> _Stop:
-    return _Stop(Verdict(False, message))
 
 
 @dataclass(frozen=True)
@@ -61,7 +51,7 @@ def check_return_page(answer: Any) -> Verdict:
         cases, skipped = _cases()
         for case in cases:
             _check_case(answer, case)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.verdict
     told = ", ".join(case.label for case in cases)
     note = f" ({skipped})" if skipped else ""
@@ -104,8 +94,8 @@ def _cases() -> tuple[list[Case], str]:
         declined = stripe.PaymentIntent.retrieve(declined.id)
         canceled = stripe.PaymentIntent.cancel(_intent().id)
     except stripe.StripeError as error:
-        raise _fail("The checker could not make its test payments:"
-                    f" {describe_error(error)}") from error
+        raise fail("The checker could not make its test payments:"
+                   f" {describe_error(error)}") from error
     cases = [
         Case("a paid card", _url(paid, "succeeded", paid.client_secret),
              status_message("succeeded"), paid.client_secret),
@@ -138,8 +128,8 @@ def _processing() -> tuple[Any | None, str]:
                 "ip_address": "203.0.113.7", "user_agent": "kit checker"}}})
     except stripe.StripeError as error:
         if current().mode == "emulator":
-            raise _fail("The checker could not make a processing bank debit:"
-                        f" {describe_error(error)}") from error
+            raise fail("The checker could not make a processing bank debit:"
+                       f" {describe_error(error)}") from error
         return None, ("the processing case was skipped: this Stripe account does not offer US"
                       " bank accounts for this payment")
     return intent, ""
@@ -153,38 +143,38 @@ def _check_case(page: Callable[[str], Any], case: Case) -> None:
         result = run(page, case.url)
     if result.raised:
         if case.secret is None:
-            raise _fail("For a URL with no payment_intent_client_secret (someone opened the page"
-                        f" by hand) your function raised {describe_error(result.error)}. A"
-                        f" return page never crashes: show {OTHER_STATUS_MESSAGE!r}.")
+            raise fail("For a URL with no payment_intent_client_secret (someone opened the page"
+                       f" by hand) your function raised {describe_error(result.error)}. A"
+                       f" return page never crashes: show {OTHER_STATUS_MESSAGE!r}.")
         if isinstance(result.error, stripe.StripeError):
-            raise _fail(f"For {case.label}, your function let {describe_error(result.error)}"
-                        f" escape. Catch `stripe.StripeError` and show {OTHER_STATUS_MESSAGE!r}.")
-        raise _fail(f"For {case.label}, your function raised"
-                    f" {describe_error(result.error)}.")
+            raise fail(f"For {case.label}, your function let {describe_error(result.error)}"
+                       f" escape. Catch `stripe.StripeError` and show {OTHER_STATUS_MESSAGE!r}.")
+        raise fail(f"For {case.label}, your function raised"
+                   f" {describe_error(result.error)}.")
     reads = traffic.matching("GET", "/v1/payment_intents/")
     if any(request.key_kind == "secret" for request in traffic.requests):
-        raise _fail("Your return page called Stripe with the secret key. It runs in the"
-                    " customer's browser, which holds only the publishable key: retrieve the"
-                    " PaymentIntent with its client secret,"
-                    " `stripejs.retrieve_payment_intent(client_secret)`.")
+        raise fail("Your return page called Stripe with the secret key. It runs in the"
+                   " customer's browser, which holds only the publishable key: retrieve the"
+                   " PaymentIntent with its client secret,"
+                   " `stripejs.retrieve_payment_intent(client_secret)`.")
     got = result.value
     if not isinstance(got, str):
         what = "None" if got is None else f"a {type(got).__name__}"
-        raise _fail(f"For {case.label}, your function returned {what}; return the message"
-                    " text (a str).")
+        raise fail(f"For {case.label}, your function returned {what}; return the message"
+                   " text (a str).")
     if got == case.expected:
         if case.secret and case.secret != UNKNOWN_SECRET and not reads:
-            raise _fail(f"For {case.label} the message is right, but your function never asked"
-                        " Stripe for the PaymentIntent: the page must read its status from"
-                        " Stripe, not guess it.")
+            raise fail(f"For {case.label} the message is right, but your function never asked"
+                       " Stripe for the PaymentIntent: the page must read its status from"
+                       " Stripe, not guess it.")
         return
     if "redirect_status=succeeded" in case.label and got == status_message("succeeded"):
-        raise _fail("The URL said redirect_status=succeeded, but that payment was declined:"
-                    " anyone can type that into the address bar. Read the status from the"
-                    " PaymentIntent Stripe returns.")
+        raise fail("The URL said redirect_status=succeeded, but that payment was declined:"
+                   " anyone can type that into the address bar. Read the status from the"
+                   " PaymentIntent Stripe returns.")
     if case.secret and not reads:
-        raise _fail(f"For {case.label} your page said {got!r} without asking Stripe: retrieve"
-                    " the PaymentIntent named by payment_intent_client_secret and use its"
-                    " status.")
-    raise _fail(f"For {case.label}, your page said {got!r}; the seed's status.js says"
-                f" {case.expected!r}.")
+        raise fail(f"For {case.label} your page said {got!r} without asking Stripe: retrieve"
+                   " the PaymentIntent named by payment_intent_client_secret and use its"
+                   " status.")
+    raise fail(f"For {case.label}, your page said {got!r}; the seed's status.js says"
+               f" {case.expected!r}.")

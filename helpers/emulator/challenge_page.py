@@ -98,7 +98,8 @@ class ChallengeHandler(tornado.web.RequestHandler):
         store = self.emulator.store
         try:
             with store.transaction():
-                ctx = Context(self.emulator, account, "secret", self.emulator.clock.now(), None)
+                ctx = Context(self.emulator, account, "secret", self.emulator.clock.now(account),
+                              None)
                 pi = ctx.get("payment_intent", target["payment_intent"])
                 return_url = (pi.get("_kit") or {}).get("return_url")
                 pi = payment_intents.complete_action(ctx, pi, self.get_body_argument("outcome"))

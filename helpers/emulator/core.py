@@ -60,40 +60,86 @@ FIXED_EPOCH = 1_767_225_600
 
 
 class Clock:
-    """Wall-clock time (or a fixed start, in deterministic mode) plus a movable offset."""
+    """Wall-clock time (or a fixed start, in deterministic mode) plus movable offsets.
+
+    Each account has its own clock: moving account A's time never moves account B's (a
+    participant who advances time in a workshop must not expire everyone's CustomerSessions).
+    An account's time is the *base* time (wall clock or fixed start, plus a shared offset that
+    `advance(seconds)` without an account moves) plus that account's own offset.
+
+    Timers and webhook deliveries keep their due times on the base clock, so "what is due" is
+    one indexed comparison for every account; moving one account's clock brings that
+    account's due times closer by the same amount (see `advance`).
+    """
 
     REFRESH_SECONDS = 0.5  # how soon a move made by another process is seen here
+    SHARED_KEY = "clock_offset"  # meta key of the shared offset (as databases already hold it)
+    ACCOUNT_PREFIX = "clock_offset:"  # meta key of one account's offset: prefix + account id
 
     def __init__(self, store: Store, fixed: bool = False) -> None:
         self.store = store
         self.fixed = fixed
         self._offset = 0.0
+        self._accounts: dict[str, float] = {}
         self._read_at = float("-inf")
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._read_at > self.REFRESH_SECONDS:
+            rows = self.store.execute(
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+                (self.SHARED_KEY, self.SHARED_KEY + "\x7f")).fetchall()
+            shared, accounts = 0.0, {}
+            for key, value in rows:
+                if key == self.SHARED_KEY:
+                    shared = float(value or 0)
+                elif key.startswith(self.ACCOUNT_PREFIX):
+                    accounts[key[len(self.ACCOUNT_PREFIX):]] = float(value or 0)
+            self._offset, self._accounts = shared, accounts
+            self._read_at = time.monotonic()
 
     @property
     def offset(self) -> float:
-        if time.monotonic() - self._read_at > self.REFRESH_SECONDS:
-            self._offset = float(self.store.meta("clock_offset", "0") or 0)
-            self._read_at = time.monotonic()
+        """The shared offset (what every account's clock has been moved by together)."""
+        self._refresh()
         return self._offset
 
-    def now_float(self) -> float:
+    def offset_for(self, account: str | None) -> float:
+        """How far this account's clock is from the wall clock (shared plus its own offset)."""
+        self._refresh()
+        return self._offset + (self._accounts.get(account, 0.0) if account else 0.0)
+
+    def base_float(self) -> float:
+        """The base clock: what timers' and deliveries' due times are compared with."""
         return (FIXED_EPOCH if self.fixed else time.time()) + self.offset
 
-    def signing_time(self) -> int:
+    def now_float(self, account: str | None = None) -> float:
+        return (FIXED_EPOCH if self.fixed else time.time()) + self.offset_for(account)
+
+    def signing_time(self, account: str | None = None) -> int:
         """Webhook signatures carry real time (plus any move), even on a fixed clock: the
         receiver checks them against its own clock, with a 300 s tolerance."""
-        return int(time.time() + self.offset)
+        return int(time.time() + self.offset_for(account))
 
-    def now(self) -> int:
-        return int(self.now_float())
+    def now(self, account: str | None = None) -> int:
+        return int(self.now_float(account))
 
-    def advance(self, seconds: float) -> int:
+    def advance(self, seconds: float, account: str | None = None) -> int:
+        """Move one account's clock (or, with no account, every account's) forward.
+
+        Moving one account also brings its pending timers and deliveries `seconds` closer on
+        the base clock, so they fall due exactly when they would have on its own clock.
+        """
         with self.store.transaction():
-            current = float(self.store.meta("clock_offset", "0") or 0)
-            self.store.set_meta("clock_offset", str(current + seconds))
+            key = self.SHARED_KEY if account is None else self.ACCOUNT_PREFIX + account
+            current = float(self.store.meta(key, "0") or 0)
+            self.store.set_meta(key, repr(current + seconds))
+            if account is not None:
+                self.store.execute("UPDATE timers SET due_at = due_at - ? WHERE account=?",
+                                   (seconds, account))
+                self.store.execute("UPDATE deliveries SET due_at = due_at - ? WHERE account=?"
+                                   " AND state='pending'", (seconds, account))
         self._read_at = float("-inf")
-        return self.now()
+        return self.now(account)
 
 
 def _fingerprint(method: str, path: str, params: dict[str, Any], *, legacy: bool = False) -> str:
@@ -229,7 +275,7 @@ class Emulator:
             "SELECT EXISTS(SELECT 1 FROM timers WHERE due_at <= ?1),"
             " EXISTS(SELECT 1 FROM deliveries WHERE state='pending' AND due_at <= ?1),"
             " data_version FROM pragma_data_version",
-            (self.clock.now_float(),)).fetchone()
+            (self.clock.base_float(),)).fetchone()
         self.store.data_version = row[2]  # for this transaction's caches
         return bool(row[0]), bool(row[1])
 
@@ -349,7 +395,7 @@ class Emulator:
                         f" '{key}' if you meant to execute a different request.",
                         type="idempotency_error")
                 return self._replay(account, key, saved["status"], saved["body"])
-        ctx = Context(self, account, key_kind, self.clock.now(), request_id, key)
+        ctx = Context(self, account, key_kind, self.clock.now(account), request_id, key)
         try:
             body = public(route.handler(ctx, checked, **path_args))
             for expansion in checked.get("expand") or []:
@@ -404,8 +450,12 @@ class Emulator:
                     self.store.execute(f"DELETE FROM {table} WHERE account=?", (account,))
                 else:
                     self.store.execute(f"DELETE FROM {table}")
-            if not account:
-                self.store.execute("DELETE FROM meta WHERE key='clock_offset'")
+            if account:
+                self.store.execute("DELETE FROM meta WHERE key=?",
+                                   (Clock.ACCOUNT_PREFIX + account,))
+            else:
+                self.store.execute("DELETE FROM meta WHERE key >= ? AND key < ?",
+                                   (Clock.SHARED_KEY, Clock.SHARED_KEY + "\x7f"))
         self.clock._read_at = float("-inf")
         return removed
 
@@ -421,9 +471,10 @@ class Emulator:
     def run_deliveries(self) -> int:
         return self.deliveries.run_due()
 
-    def advance_clock(self, seconds: float) -> int:
-        """Move the emulator's clock forward: timers fire, retries become due."""
-        now = self.clock.advance(seconds)
+    def advance_clock(self, seconds: float, account: str | None = None) -> int:
+        """Move one account's clock forward (every account's, without one): timers fire,
+        retries become due. Returns that account's time."""
+        now = self.clock.advance(seconds, account)
         self.tick()
         return now
 

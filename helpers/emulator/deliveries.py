@@ -223,7 +223,7 @@ class Deliveries:
             return
         faults = self.faults.get(row["account"])
         payload = json.dumps(event, indent=2).encode()
-        timestamp = self.emulator.clock.signing_time()
+        timestamp = self.emulator.clock.signing_time(row["account"])
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": signature_header(payload, endpoint["secret"], timestamp),
@@ -319,9 +319,10 @@ class Deliveries:
         """
         deadline = time.monotonic() + timeout
         attempts = 0
+        account = self._account_of(endpoint_id)  # whose clock moves (None: every account's)
         while True:
             attempts += self._tick()
-            due = self._earliest(self.next_due(endpoint_id), self._next_timer())
+            due = self._earliest(self.next_due(endpoint_id), self._next_timer(account))
             if time.monotonic() > deadline:
                 raise TimeoutError(f"Deliveries still pending after {timeout:.0f} s.")
             if self._sending(endpoint_id):  # another thread is mid-attempt: let it finish
@@ -333,7 +334,7 @@ class Deliveries:
             if wait <= 0:
                 continue
             if fast_forward:
-                self.emulator.clock.advance(wait + BATCH_WINDOW)
+                self.emulator.clock.advance(wait + BATCH_WINDOW, account)
             else:
                 time.sleep(min(wait, 0.5))
 
@@ -342,10 +343,21 @@ class Deliveries:
         known = [t for t in times if t is not None]
         return min(known) if known else None
 
-    def _next_timer(self) -> float | None:
+    def _account_of(self, endpoint_id: str | None) -> str | None:
+        """The account an endpoint belongs to (settling it moves that account's clock only)."""
+        if not endpoint_id:
+            return None
+        row = self.emulator.store.execute(
+            "SELECT account FROM objects WHERE id=? LIMIT 1", (endpoint_id,)).fetchone()
+        return row[0] if row else None
+
+    def _next_timer(self, account: str | None = None) -> float | None:
         """When the emulator's next timer fires (a bank debit settling, say), if it has any."""
+        sql, args = "SELECT MIN(due_at) FROM timers", ()
+        if account:
+            sql, args = sql + " WHERE account=?", (account,)
         try:
-            row = self.emulator.store.execute("SELECT MIN(due_at) FROM timers").fetchone()
+            row = self.emulator.store.execute(sql, args).fetchone()
         except sqlite3.OperationalError:  # an emulator without timers
             return None
         return row[0]

@@ -22,6 +22,8 @@ never raises, never blocks the events after it, and never stops a restart.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -100,6 +102,7 @@ class OrderBook:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
+        self.name = Path(self.path).name  # what repr shows
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                    timeout=30)
@@ -115,15 +118,24 @@ class OrderBook:
 
     @classmethod
     def fresh(cls, name: str = "orders") -> OrderBook:
-        """An empty order book in `.kit/<name>.sqlite3` (a lesson starts from nothing)."""
-        KIT_DIR.mkdir(exist_ok=True)
-        path = KIT_DIR / f"{name}.sqlite3"
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        """An empty order book of this kernel's own (a lesson starts from nothing).
+
+        The file is `.kit/books/<name>-<process id>.sqlite3`: two kernels running the same
+        lesson (a workshop serves one per participant) never share a book, and a fresh book
+        never deletes a file another kernel still holds. Books left by processes that have
+        ended are removed here."""
+        folder = KIT_DIR / "books"
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_books_of_ended_processes(folder, name)
+        path = folder / f"{name}-{os.getpid()}.sqlite3"
+        for leftover in _book_files(path):
             leftover.unlink(missing_ok=True)
-        return cls(path)
+        book = cls(path)
+        book.name = name
+        return book
 
     def __repr__(self) -> str:
-        return f"OrderBook({Path(self.path).name}: {self.count()} orders)"
+        return f"OrderBook({self.name}: {self.count()} orders)"
 
     # applying events --------------------------------------------------------------------
     def handle(self, event: Any) -> str:
@@ -302,3 +314,28 @@ class OrderBook:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _book_files(path: Path) -> tuple[Path, ...]:
+    return (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _remove_books_of_ended_processes(folder: Path, name: str) -> None:
+    """Fresh books of processes that are gone: nobody holds them any more."""
+    pattern = re.compile(re.escape(name) + r"-(\d+)\.sqlite3")
+    for found in folder.glob(f"{name}-*.sqlite3"):
+        match = pattern.fullmatch(found.name)
+        if match and int(match.group(1)) != os.getpid() and \
+                not _process_alive(int(match.group(1))):
+            for leftover in _book_files(found):
+                leftover.unlink(missing_ok=True)

@@ -18,6 +18,8 @@ import stripe
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "notebooks" / "solutions"
 PASSED, FAILED = "✓", "✗"
+# Called with (exercise_id, ok) after each check: the workshop records progress with it.
+ON_CHECK: list[Callable[[str, bool], None]] = []
 
 
 @dataclass
@@ -113,6 +115,11 @@ def check(exercise_id: str, answer: Any) -> Verdict:
                               f"{describe_error(error)}. Read the task again, or take a hint.")
     verdict.exercise_id = exercise_id
     verdict.hints = found.hints
+    for callback in list(ON_CHECK):
+        try:
+            callback(exercise_id, verdict.ok)
+        except Exception:  # progress reporting must never fail a check
+            pass
     return verdict
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import stripe
 
 from ..stripejs import status_message
-from .core import Run, Verdict, describe_error, exercise, run
+from .core import Run, Stop, Verdict, describe_error, exercise, fail, run
 from .stripe_traffic import watch_stripe
 
 EXERCISE = "05-pay-or-explain"
@@ -47,10 +47,13 @@ def check_pay_or_explain(answer: Any) -> Verdict:
                        f" {describe_error(error)}. Run the notebook's first cell"
                        " (helpers.start()) and try again.")
     opened: list[str] = []
-    for step in (_decline_then_retry, _other_error, _three_d_secure):
-        verdict = step(answer, customer.id, opened)
-        if verdict is not None:
-            return verdict
+    try:
+        for step in (_decline_then_retry, _other_error, _three_d_secure):
+            verdict = step(answer, customer.id, opened)
+            if verdict is not None:
+                return verdict
+    except Stop as stop:
+        return stop.verdict
     listed = stripe.PaymentIntent.list(customer=customer.id, limit=100).data
     if len(listed) > len(opened):
         return _created_verdict("one of the payments")
@@ -66,59 +69,54 @@ def _open(customer_id: str, opened: list[str]) -> Any:
     return intent
 
 
-def _call(answer: Any, intent_id: str, payment_method: str, what: str
-          ) -> tuple[dict[str, Any] | None, Verdict | None, list[str]]:
-    """Your function's answer, or a verdict on what it did wrong; and the intents it created."""
+def _call(answer: Any, intent_id: str, payment_method: str, what: str) -> dict[str, Any]:
+    """Your function's answer; or `Stop` with a verdict on what it did wrong (creating a
+    PaymentIntent of its own first: that is the mistake a hint must name, whatever followed)."""
     with watch_stripe() as seen:
         result: Run = run(answer, intent_id, payment_method)
-    created = [str(r.body.get("id")) for r in seen.creates("/v1/payment_intents")
-               if r.status == 200]
+    if any(r.status == 200 for r in seen.creates("/v1/payment_intents")):
+        raise Stop(_created_verdict(what))
     if result.raised:
         error = result.error
         if isinstance(error, stripe.CardError):
-            return None, Verdict(False, f"With {what}, stripe.CardError escaped from your"
-                                 " function: the customer would see an error page. Catch it"
-                                 " and return the PaymentIntent's status with the error's"
-                                 " message for the customer."), created
+            raise fail(f"With {what}, stripe.CardError escaped from your"
+                       " function: the customer would see an error page. Catch it"
+                       " and return the PaymentIntent's status with the error's"
+                       " message for the customer.")
         if isinstance(error, stripe.StripeError):
-            return None, Verdict(False, f"With {what}, {type(error).__name__} escaped from"
-                                 " your function. Not every Stripe error is a decline: catch"
-                                 " `stripe.StripeError` too and show a generic message."), created
+            raise fail(f"With {what}, {type(error).__name__} escaped from"
+                       " your function. Not every Stripe error is a decline: catch"
+                       " `stripe.StripeError` too and show a generic message.")
         if isinstance(error, TypeError) and "argument" in str(error):
-            return None, Verdict(False, f"{describe_error(error)}: the checker calls"
-                                 " `pay_or_explain(intent_id, payment_method)`."), created
-        return None, Verdict(False, f"With {what}, your function raised"
-                             f" {describe_error(error)}."), created
+            raise fail(f"{describe_error(error)}: the checker calls"
+                       " `pay_or_explain(intent_id, payment_method)`.")
+        raise fail(f"With {what}, your function raised"
+                   f" {describe_error(error)}.")
     value = result.value
     if not isinstance(value, dict) or not {"status", "message"} <= set(value):
-        return None, Verdict(False, f"With {what}, your function returned {_short(value)}."
-                             " Return a dict with two keys: 'status' (the PaymentIntent's"
-                             " status) and 'message' (what the customer reads)."), created
+        raise fail(f"With {what}, your function returned {_short(value)}."
+                   " Return a dict with two keys: 'status' (the PaymentIntent's"
+                   " status) and 'message' (what the customer reads).")
     if not isinstance(value["message"], str) or not value["message"].strip():
-        return None, Verdict(False, f"With {what}, the 'message' is {_short(value['message'])}:"
-                             " the customer needs a sentence to read."), created
-    return value, None, created
+        raise fail(f"With {what}, the 'message' is {_short(value['message'])}:"
+                   " the customer needs a sentence to read.")
+    return value
 
 
-def _status_verdict(value: dict[str, Any], intent_id: str, what: str) -> Verdict | None:
+def _check_status(value: dict[str, Any], intent_id: str, what: str) -> None:
+    """`Stop` unless your function reported the PaymentIntent's own status."""
     actual = stripe.PaymentIntent.retrieve(intent_id).status
     if value["status"] != actual:
-        return Verdict(False, f"With {what}, your function reported status"
-                       f" {_short(value['status'])}, but the PaymentIntent is {actual}. Report"
-                       " the PaymentIntent's own status (confirm returns it; after an error,"
-                       " retrieve the intent).")
-    return None
+        raise fail(f"With {what}, your function reported status"
+                   f" {_short(value['status'])}, but the PaymentIntent is {actual}. Report"
+                   " the PaymentIntent's own status (confirm returns it; after an error,"
+                   " retrieve the intent).")
 
 
 def _decline_then_retry(answer: Any, customer_id: str, opened: list[str]) -> Verdict | None:
     intent = _open(customer_id, opened)
     what = "a card declined for insufficient funds"
-    value, verdict, created = _call(answer, intent.id, DECLINING_CARD, what)
-    if created:
-        return _created_verdict(what)
-    if verdict is not None:
-        return verdict
-    assert value is not None
+    value = _call(answer, intent.id, DECLINING_CARD, what)
     after = stripe.PaymentIntent.retrieve(intent.id)
     error = after.last_payment_error
     if error is None:
@@ -126,9 +124,7 @@ def _decline_then_retry(answer: Any, customer_id: str, opened: list[str]) -> Ver
                        " got there. Confirm with `payment_method=payment_method` and"
                        " `return_url=RETURN_URL` (this PaymentIntent also accepts redirect-based"
                        " methods, so confirming needs a return_url).")
-    verdict = _status_verdict(value, intent.id, what)
-    if verdict is not None:
-        return verdict
+    _check_status(value, intent.id, what)
     message = value["message"]
     if message == SUCCESS_MESSAGE:
         return Verdict(False, f"With {what}, your function told the customer"
@@ -143,15 +139,8 @@ def _decline_then_retry(answer: Any, customer_id: str, opened: list[str]) -> Ver
                        " for the customer and says what went wrong (here, insufficient"
                        " funds), so they know to try another card.")
     what = "a good card, retried on the same PaymentIntent after the decline"
-    value, verdict, created = _call(answer, intent.id, GOOD_CARD, what)
-    if created:
-        return _created_verdict(what)
-    if verdict is not None:
-        return verdict
-    assert value is not None
-    verdict = _status_verdict(value, intent.id, what)
-    if verdict is not None:
-        return verdict
+    value = _call(answer, intent.id, GOOD_CARD, what)
+    _check_status(value, intent.id, what)
     if value["status"] != "succeeded":
         return Verdict(False, f"With {what}, the PaymentIntent is {value['status']}, not"
                        " succeeded: confirm the intent you were given with the payment method"
@@ -166,12 +155,7 @@ def _decline_then_retry(answer: Any, customer_id: str, opened: list[str]) -> Ver
 def _other_error(answer: Any, customer_id: str, opened: list[str]) -> Verdict | None:
     intent = _open(customer_id, opened)
     what = "a payment method id that does not exist"
-    value, verdict, created = _call(answer, intent.id, MISSING_METHOD, what)
-    if created:
-        return _created_verdict(what)
-    if verdict is not None:
-        return verdict
-    assert value is not None
+    value = _call(answer, intent.id, MISSING_METHOD, what)
     message = value["message"]
     leaks = ("No such", MISSING_METHOD, "payment_method", "resource_missing", "Request req_")
     if any(leak in message for leak in leaks):
@@ -182,21 +166,15 @@ def _other_error(answer: Any, customer_id: str, opened: list[str]) -> Verdict | 
                        " the details for yourself.")
     if message == SUCCESS_MESSAGE:
         return Verdict(False, f"With {what}, your function told the customer {message!r}.")
-    return _status_verdict(value, intent.id, what)
+    _check_status(value, intent.id, what)
+    return None
 
 
 def _three_d_secure(answer: Any, customer_id: str, opened: list[str]) -> Verdict | None:
     intent = _open(customer_id, opened)
     what = "a card that needs 3-D Secure"
-    value, verdict, created = _call(answer, intent.id, THREE_D_SECURE_CARD, what)
-    if created:
-        return _created_verdict(what)
-    if verdict is not None:
-        return verdict
-    assert value is not None
-    verdict = _status_verdict(value, intent.id, what)
-    if verdict is not None:
-        return verdict
+    value = _call(answer, intent.id, THREE_D_SECURE_CARD, what)
+    _check_status(value, intent.id, what)
     if value["message"] == SUCCESS_MESSAGE:
         return Verdict(False, f"With {what}, the PaymentIntent is {value['status']}: the"
                        " customer must still authenticate with the bank, so it is too early"

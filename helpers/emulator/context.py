@@ -83,7 +83,7 @@ class Context:
         event = {
             "id": self.new_id("evt"),
             "object": "event",
-            "api_version": API_VERSION,
+            "api_version": self.emulator.api_versions.default_for(self.account),
             "created": self.now,
             "data": data,
             "livemode": False,

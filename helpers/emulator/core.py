@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from . import routing, timers
+from . import routing, timers, versions  # versions also registers its kit route
 from .context import Context, public
 from .deliveries import Deliveries
 from .errors import StripeError
@@ -222,6 +222,7 @@ class Emulator:
     """An offline Stripe test-mode account server backed by SQLite."""
 
     def __init__(self, db: str | Path | None = None, *, deterministic: bool | None = None,
+                 default_api_version: str | None = None,
                  public_url: str = "http://127.0.0.1:12111") -> None:
         if db is None:
             db = os.environ.get("KIT_EMULATOR_DB") or DEFAULT_DB
@@ -229,6 +230,8 @@ class Emulator:
             deterministic = os.environ.get("KIT_DETERMINISTIC") == "1"
         self.store = Store(db)
         self.clock = Clock(self.store, fixed=deterministic)
+        self.api_versions = versions.AccountVersions(  # see versions.py
+            self.store, default_api_version or os.environ.get("KIT_DEFAULT_API_VERSION"))
         self.ids = IdFactory("kit" if deterministic else None)
         self.deliveries = Deliveries(self)
         self.public_url = public_url.rstrip("/")
@@ -311,7 +314,10 @@ class Emulator:
             from .errors import PUBLISHABLE_KEY_REFUSED
 
             raise StripeError(401, PUBLISHABLE_KEY_REFUSED)
+        # Stripe-Version, else the account's default; older versions' params made today's
+        version = versions.header_version(headers) or self.api_versions.default_for(account)
         checked = dict(params)
+        versions.prepare(version, route.params_type, checked)
         if route.params_type:
             client_only = take_client_only(checked) if key_kind == "publishable" else []
             checked = validate(route.params_type, checked)

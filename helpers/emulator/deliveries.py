@@ -222,7 +222,9 @@ class Deliveries:
             store.execute("UPDATE deliveries SET state='abandoned' WHERE id=?", (row["id"],))
             return
         faults = self.faults.get(row["account"])
-        payload = json.dumps(event, indent=2).encode()
+        from .versions import render_event  # the endpoint's api_version, if it has one
+
+        payload = json.dumps(render_event(event, endpoint.get("api_version")), indent=2).encode()
         timestamp = self.emulator.clock.signing_time(row["account"])
         headers = {
             "Content-Type": "application/json; charset=utf-8",

@@ -24,7 +24,7 @@ from typing import Any
 import stripe
 
 from ..orders import Orders
-from .core import Run, Verdict, describe_error, exercise, run
+from .core import Run, Stop, Verdict, describe_error, exercise, run
 
 EXERCISE = "04-webhook-handler"
 RETURN_URL = "https://example.com/order/complete"
@@ -101,10 +101,13 @@ def check_webhook_handler(answer: Any) -> Verdict:
                        f" {describe_error(error)}. Run the notebook's first cell"
                        " (helpers.start()) and try again.")
     stripe_ = Stripe()
-    for scenario in (_genuine, _rejections, _three_events, _out_of_order, _ignored):
-        verdict = scenario(answer, stripe_, intents)
-        if verdict is not None:
-            return verdict
+    try:
+        for scenario in (_genuine, _rejections, _three_events, _out_of_order, _ignored):
+            verdict = scenario(answer, stripe_, intents)
+            if verdict is not None:
+                return verdict
+    except Stop as stop:
+        return stop.verdict
     return Verdict(True, "Your handler verifies the raw body and refuses forged, tampered,"
                    " re-serialised, stale, future-dated and non-JSON deliveries with 400; it"
                    " fulfils each payment once however often its event arrives, marks bank"
@@ -179,21 +182,29 @@ def _status_problem(result: Run, delivery: Delivery) -> Verdict | None:
     return None
 
 
+def _answered(answer: Callable[..., Any], delivery: Delivery, stripe_: Stripe, orders: Orders
+              ) -> tuple[int, list[tuple[str, ...]]]:
+    """The HTTP status your handler answered and what it wrote (`_call`); `Stop` with
+    `_status_problem`'s verdict if it raised or returned something that is not a status."""
+    result, changes = _call(answer, delivery, stripe_.secret, orders)
+    problem = _status_problem(result, delivery)
+    if problem is not None:
+        raise Stop(problem)
+    return result.value, changes
+
+
 def _genuine(answer: Callable[..., Any], stripe_: Stripe, intents: Intents) -> Verdict | None:
     orders = Orders()
     event = stripe_.event("payment_intent.succeeded", intents.paid)
     first = stripe_.deliver(event, "a genuine payment_intent.succeeded delivery")
-    result, changes = _call(answer, first, stripe_.secret, orders)
-    problem = _status_problem(result, first)
-    if problem is not None:
-        return problem
-    if 400 <= result.value < 500:
+    status, changes = _answered(answer, first, stripe_, orders)
+    if 400 <= status < 500:
         return Verdict(False, "Your handler refused a genuine, correctly signed delivery"
-                       f" (it answered {result.value}). Verify the raw `payload` bytes as"
+                       f" (it answered {status}). Verify the raw `payload` bytes as"
                        " received, with `sig_header` and `secret`: parsing or re-encoding the"
                        " body first changes the bytes the signature covers.")
-    if not 200 <= result.value < 300:
-        return Verdict(False, f"Your handler answered {result.value} to a genuine delivery;"
+    if not 200 <= status < 300:
+        return Verdict(False, f"Your handler answered {status} to a genuine delivery;"
                        " Stripe counts anything but 2xx as a failure and retries. Answer 200.")
     pi = intents.paid["id"]
     if orders.status(pi) != "paid":
@@ -209,17 +220,14 @@ def _genuine(answer: Callable[..., Any], stripe_: Stripe, intents: Intents) -> V
                        " `orders.send_receipt(...)`." if not orders.receipts else
                        f"One payment, {orders.receipts.count(pi)} receipts: send one.")
     again = stripe_.deliver(event, "a repeat delivery of the same event")
-    result, changes = _call(answer, again, stripe_.secret, orders)
-    problem = _status_problem(result, again)
-    if problem is not None:
-        return problem
+    status, changes = _answered(answer, again, stripe_, orders)
     if orders.receipts.count(pi) > 1:
         return Verdict(False, "Stripe delivered the same payment_intent.succeeded twice (it"
                        " delivers at least once) and your handler sent a second receipt."
                        " Deduplicate by event id: `orders.seen(event.id)` before acting,"
                        " `orders.remember(event.id)` after.")
-    if not 200 <= result.value < 300:
-        return Verdict(False, f"Your handler answered {result.value} to a repeat delivery. A"
+    if not 200 <= status < 300:
+        return Verdict(False, f"Your handler answered {status} to a repeat delivery. A"
                        " repeat is not an error: answer 200, or Stripe keeps retrying it.")
     if changes:
         return Verdict(False, "A repeat delivery of an event you already handled changed your"
@@ -307,12 +315,9 @@ def _three_events(answer: Callable[..., Any], stripe_: Stripe, intents: Intents
     ]
     for number, (event, label) in enumerate(steps):
         delivery = stripe_.deliver(event, label)
-        result, changes = _call(answer, delivery, stripe_.secret, orders)
-        problem = _status_problem(result, delivery)
-        if problem is not None:
-            return problem
-        if not 200 <= result.value < 300:
-            return Verdict(False, f"Your handler answered {result.value} to {label}; it"
+        status, changes = _answered(answer, delivery, stripe_, orders)
+        if not 200 <= status < 300:
+            return Verdict(False, f"Your handler answered {status} to {label}; it"
                            " should handle it and answer 200.")
         if orders.receipts:
             return Verdict(False, f"Your handler sent a receipt on {label}. Only"
@@ -350,12 +355,9 @@ def _out_of_order(answer: Callable[..., Any], stripe_: Stripe, intents: Intents
         for event, label in ((succeeded, "a payment_intent.succeeded delivery"),
                              (late, f"a late {late_type} delivery")):
             delivery = stripe_.deliver(event, label)
-            result, _ = _call(answer, delivery, stripe_.secret, orders)
-            problem = _status_problem(result, delivery)
-            if problem is not None:
-                return problem
-            if not 200 <= result.value < 300:
-                return Verdict(False, f"Your handler answered {result.value} to {label}"
+            status, _ = _answered(answer, delivery, stripe_, orders)
+            if not 200 <= status < 300:
+                return Verdict(False, f"Your handler answered {status} to {label}"
                                " that arrived out of order. Stripe does not promise any order:"
                                " handle it (answer 200) without undoing a payment.")
         if orders.status(pi) != "paid":
@@ -373,12 +375,9 @@ def _ignored(answer: Callable[..., Any], stripe_: Stripe, intents: Intents) -> V
     event = stripe_.event("payment_intent.created", intents.opened)
     delivery = stripe_.deliver(event, "a payment_intent.created delivery (an event you do not"
                                " act on)")
-    result, changes = _call(answer, delivery, stripe_.secret, orders)
-    problem = _status_problem(result, delivery)
-    if problem is not None:
-        return problem
-    if not 200 <= result.value < 300:
-        return Verdict(False, f"Your handler answered {result.value} to"
+    status, changes = _answered(answer, delivery, stripe_, orders)
+    if not 200 <= status < 300:
+        return Verdict(False, f"Your handler answered {status} to"
                        " payment_intent.created, an event it does not act on. Answer 200"
                        " anyway: anything else makes Stripe retry it (and, after days of"
                        " failures, disable your endpoint).")

@@ -28,7 +28,10 @@ import hashlib  # noqa: E402  (after the version check on purpose)
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -36,8 +39,18 @@ COMMANDS = ("lab", "test", "voila", "regenerate", "workshop")
 KEY_VARS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")
 LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 STAMP_NAME = ".kit-install-stamp.json"
+TRUST_STAMP_NAME = ".kit-trust-stamp"
+# kit.py fetches uv with pip when it is not on PATH (KIT_INSTALLER=pip skips it).
+UV_REQUIREMENT = "uv>=0.8"
+# JupyterLab settings the kit's venv starts with (see write_lab_overrides).
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+}
 VOILA_NOTEBOOK = "notebooks/03_client_side.ipynb"
 VOILA_PORT = "8866"
+VOILA_SHARE = ROOT / "helpers" / "workshop" / "share"  # holds voila/templates/kit
+VOILA_TEMPLATE = "kit"
 # The exact pytest invocation CI runs (README's test command goes through here).
 PYTEST_ARGS = [
     "-m", "pytest", "tests", "notebooks",
@@ -120,8 +133,22 @@ def refuse_live_keys(sources: dict[str, list[tuple[str, str]]]) -> None:
                 )
 
 
+def forced_emulator() -> bool:
+    """KIT_BACKEND=emulator: use the emulator even with test keys set (helpers.backend agrees)."""
+    return os.environ.get("KIT_BACKEND", "").strip() == "emulator"
+
+
+def uses_test_mode(sources: dict[str, list[tuple[str, str]]]) -> bool:
+    """True if the notebooks will talk to Stripe test mode (both keys set, not overridden)."""
+    return (not forced_emulator() and bool(sources["STRIPE_SECRET_KEY"])
+            and bool(sources["STRIPE_PUBLISHABLE_KEY"]))
+
+
 def describe_backend(sources: dict[str, list[tuple[str, str]]]) -> str:
     """One line saying which backend the notebooks will use; fail early on half-set or odd keys."""
+    if forced_emulator():
+        return ("Backend: offline Stripe emulator (KIT_BACKEND=emulator; any Stripe keys are "
+                "left unused).")
     # The environment wins over .env, as with python-dotenv's default (override=False).
     secret = sources["STRIPE_SECRET_KEY"][0] if sources["STRIPE_SECRET_KEY"] else None
     public = sources["STRIPE_PUBLISHABLE_KEY"][0] if sources["STRIPE_PUBLISHABLE_KEY"] else None
@@ -157,26 +184,131 @@ def venv_bin(venv: Path, name: str) -> Path:
     return venv / "bin" / name
 
 
+class Progress:
+    """One line per set-up stage, with the seconds it took, so a slow step is never a mystery."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.stage_started = self.started
+
+    def stage(self, text: str) -> None:
+        now = time.monotonic()
+        print(f"kit.py [{now - self.started:5.1f}s] {text}", flush=True)
+        self.stage_started = now
+
+    def done(self, text: str) -> None:
+        now = time.monotonic()
+        print(f"kit.py [{now - self.started:5.1f}s]   … {text} ({now - self.stage_started:.1f}s)",
+              flush=True)
+
+
+def kit_cache() -> Path:
+    """Where kit.py keeps its own copy of uv: the user cache, so every clone shares it."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "stripe-kit"
+
+
+def _uv_in(folder: Path) -> Path | None:
+    for candidate in (folder / "bin" / "uv", folder / "Scripts" / "uv.exe",
+                      folder / "bin" / "uv.exe"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_uv(progress: Progress) -> Path | None:
+    """uv from PATH, or kit.py's cached copy, or fetched now with pip; None means use pip.
+
+    KIT_INSTALLER=pip forces the venv + pip path (the benchmark compares the two).
+    """
+    if os.environ.get("KIT_INSTALLER", "").strip().lower() == "pip":
+        return None
+    found = shutil.which("uv")
+    if found:
+        return Path(found)
+    boot = kit_cache() / "uv"
+    cached = _uv_in(boot)
+    if cached:
+        return cached
+    progress.stage(f"Fetching uv, the fast installer, into {boot} (once per machine) …")
+    boot.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="uv-", dir=boot.parent))
+    try:
+        if _pip_works(Path(sys.executable)):
+            cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                   "--no-warn-script-location", "--target", str(staging), UV_REQUIREMENT]
+        elif importlib.util.find_spec("ensurepip") is not None:
+            # No pip beside this Python (Debian without python3-pip): a tiny venv brings one.
+            boot_venv = staging / "venv"
+            if subprocess.run([sys.executable, "-m", "venv", str(boot_venv)]).returncode != 0:
+                raise OSError("python -m venv failed")
+            cmd = [str(venv_bin(boot_venv, "python")), "-m", "pip", "install", "--quiet",
+                   "--disable-pip-version-check", "--no-warn-script-location", UV_REQUIREMENT]
+        else:
+            raise OSError("this Python has neither pip nor ensurepip")
+        if subprocess.run(cmd).returncode != 0:
+            raise OSError("pip could not install uv")
+        if boot.exists():
+            shutil.rmtree(boot, ignore_errors=True)
+        staging.rename(boot)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        progress.done(f"no uv ({err}); falling back to venv + pip, which is slower")
+        return None
+    uv = _uv_in(boot) or _uv_in(boot / "venv")
+    if uv is None:
+        progress.done("uv installed but its executable was not found; using venv + pip")
+        return None
+    progress.done("uv ready")
+    return uv
+
+
+def _pip_works(python: Path) -> bool:
+    return subprocess.run([str(python), "-m", "pip", "--version"],
+                          capture_output=True).returncode == 0
+
+
+PROGRESS = Progress()
+_UV_UNSET = Path("<not looked up>")
+_uv: Path | None = _UV_UNSET
+
+
+def installer_uv() -> Path | None:
+    """uv, looked up (and fetched) only the first time a set-up step needs an installer."""
+    global _uv
+    if _uv is _UV_UNSET:
+        _uv = find_uv(PROGRESS)
+    return _uv
+
+
 def ensure_venv(venv: Path) -> Path:
     """Create the venv if it is missing and return its python; explain the usual Debian failure."""
+    progress = PROGRESS
     python = venv_bin(venv, "python")
+    uv = installer_uv() if not python.exists() else None
     venv_hint = (
         "On Debian/Ubuntu install the venv module first: "
         f"apt-get install python3-venv (or python{sys.version_info[0]}.{sys.version_info[1]}-venv)"
     )
+    if not python.exists() and uv is not None:
+        progress.stage(f"Creating a virtual environment in {venv} with uv …")
+        cmd = [str(uv), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)]
+        if venv.exists():
+            cmd.insert(2, "--clear")  # a half-created venv from an interrupted run
+        if subprocess.run(cmd).returncode == 0 and python.exists():
+            progress.done("created")
+            return python
+        progress.done("uv could not create it; trying python -m venv")
     if not python.exists():
         if importlib.util.find_spec("ensurepip") is None:
             raise KitError(f"This Python ({sys.executable}) cannot create virtual environments "
                            f"(ensurepip is missing). {venv_hint}, then rerun.")
-        print(f"Creating a virtual environment in {venv} …", flush=True)
+        progress.stage(f"Creating a virtual environment in {venv} (python -m venv) …")
         result = subprocess.run([sys.executable, "-m", "venv", str(venv)])
         if result.returncode != 0 or not python.exists():
             raise KitError(f"Could not create the virtual environment in {venv}. {venv_hint}; "
                            f"then delete {venv} and rerun.")
-    check = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True)
-    if check.returncode != 0:
-        raise KitError(f"The virtual environment in {venv} has no working pip (a half-created "
-                       f"venv?). {venv_hint}; then delete {venv} and rerun.")
+        progress.done("created")
     return python
 
 
@@ -185,32 +317,153 @@ def pyproject_sha256() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
+def install_is_current(venv: Path, extras: tuple[str, ...]) -> bool:
+    """True if the stamp says this exact pyproject is installed with at least these extras."""
+    try:
+        recorded = json.loads((venv / STAMP_NAME).read_text(encoding="utf-8"))
+        return (recorded.get("sha256") == pyproject_sha256()
+                and set(extras) <= set(recorded.get("extras", [])))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _uv_link_mode(uv: Path, venv: Path) -> list[str]:
+    """--link-mode=copy when uv's cache is on another filesystem (hard links cannot cross it).
+
+    Without it uv prints a warning about falling back to copying on every install.
+    """
+    if os.environ.get("UV_LINK_MODE"):
+        return []
+    out = subprocess.run([str(uv), "cache", "dir"], capture_output=True, text=True)
+    cache = Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+    if cache is None:
+        return []
+    probe = cache
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        same = probe.stat().st_dev == venv.stat().st_dev
+    except OSError:
+        return []
+    return [] if same else ["--link-mode=copy"]
+
+
 def ensure_installed(venv: Path, python: Path, extras: tuple[str, ...]) -> None:
-    """pip install -e the project (with extras) unless the stamp says this exact pyproject is in."""
+    """Install the project editable (with extras) unless the stamp says this pyproject is in."""
+    progress = PROGRESS
     stamp = venv / STAMP_NAME
     digest = pyproject_sha256()
+    if install_is_current(venv, extras):
+        return
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8"))
-        if recorded.get("sha256") == digest and set(extras) <= set(recorded.get("extras", [])):
-            return
-        # Same pyproject, more extras wanted: install the union so the stamp stays truthful.
         if recorded.get("sha256") == digest:
+            # Same pyproject, more extras wanted: install the union so the stamp stays truthful.
             extras = tuple(sorted(set(extras) | set(recorded.get("extras", []))))
     except (OSError, ValueError, AttributeError):
         pass
     stamp.unlink(missing_ok=True)  # a failed install must not look like a finished one
+    uv = installer_uv()
     target = "." + (f"[{','.join(extras)}]" if extras else "")
-    print(f"Installing the kit into {venv} (pip install -e \"{target}\"; first run takes a few "
-          "minutes) …", flush=True)
-    result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
-        cwd=ROOT,
-    )
+    if uv is not None:
+        progress.stage(f"Installing the kit with uv (uv pip install -e \"{target}\") …")
+        cmd = [str(uv), "pip", "install", "--python", str(python),
+               *_uv_link_mode(uv, venv), "-e", target]
+        installer = "uv"
+    else:
+        if not _pip_works(python):
+            raise KitError(f"The virtual environment in {venv} has no working pip (a half-created"
+                           " venv?). On Debian/Ubuntu install python3-venv; then delete "
+                           f"{venv} and rerun.")
+        progress.stage(f"Installing the kit with pip (pip install -e \"{target}\"; the first run "
+                       "takes a few minutes) …")
+        cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", target]
+        installer = "pip"
+    result = subprocess.run(cmd, cwd=ROOT)
     if result.returncode != 0:
-        raise KitError(f"pip install -e \"{target}\" failed (see above). Fix the cause and rerun; "
-                       "nothing is skipped until an install succeeds.", code=result.returncode)
-    stamp.write_text(json.dumps({"sha256": digest, "extras": sorted(extras)}) + "\n",
-                     encoding="utf-8")
+        raise KitError(f"{installer} install -e \"{target}\" failed (see above). Fix the cause and "
+                       "rerun; nothing is skipped until an install succeeds.",
+                       code=result.returncode)
+    stamp.write_text(json.dumps({"sha256": digest, "extras": sorted(extras),
+                                 "installer": installer}) + "\n", encoding="utf-8")
+    progress.done("installed")
+
+
+# --------------------------------------------------------------------------- jupyter settings
+
+
+def write_lab_overrides(venv: Path) -> bool:
+    """Turn JupyterLab's news prompt and update check off for this venv's JupyterLab.
+
+    JupyterLab reads `<prefix>/share/jupyter/lab/settings/overrides.json` as the defaults of
+    its settings; the kit's lessons need no news feed, and the prompt is the first thing a new
+    user would otherwise see. Keys already there are kept. Returns True if the file changed.
+    """
+    path = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(current, dict):
+            current = {}
+    except (OSError, ValueError):
+        current = {}
+    wanted = dict(current)
+    for plugin, values in LAB_OVERRIDES.items():
+        wanted[plugin] = {**wanted.get(plugin, {}), **values}
+    if wanted == current:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
+    return True
+
+
+def notebooks_sha256() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def trust_notebooks(venv: Path, progress: Progress) -> None:
+    """`jupyter trust` the kit's notebooks once per content, so nothing says "not trusted".
+
+    The stored outputs are made by `kit.py regenerate` from the repository's own code, so they
+    are what the user would get by running the cells; a changed notebook is trusted again.
+    """
+    stamp = venv / TRUST_STAMP_NAME
+    digest = notebooks_sha256()
+    try:
+        if stamp.read_text(encoding="utf-8").strip() == digest:
+            return
+    except OSError:
+        pass
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        return
+    progress.stage("Trusting the kit's notebooks (jupyter trust notebooks/*.ipynb) …")
+    result = subprocess.run([str(venv_bin(venv, "jupyter")), "trust", *notebooks], cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        progress.done("jupyter trust failed; pages may say 'not trusted': "
+                      + (result.stderr.strip().splitlines() or ["no message"])[-1])
+        return
+    stamp.write_text(digest + "\n", encoding="utf-8")
+    progress.done(f"{len(notebooks)} notebooks trusted")
+
+
+def preflight(python: Path, progress: Progress) -> None:
+    """In Stripe test mode, check the keys with one cheap call before anything is launched.
+
+    Runs `python -m helpers.preflight` inside the venv (it needs stripe); the emulator needs no
+    check. Set KIT_PREFLIGHT=0 to skip (e.g. to open the notebooks offline anyway).
+    """
+    if os.environ.get("KIT_PREFLIGHT", "1").strip() == "0":
+        return
+    progress.stage("Checking your Stripe test keys (one read-only request) …")
+    result = subprocess.run([str(python), "-m", "helpers.preflight"], cwd=ROOT)
+    if result.returncode != 0:
+        raise KitError("Stopped before launching: the Stripe test-mode check above failed. "
+                       "(KIT_PREFLIGHT=0 skips this check.)", code=3)
+    progress.done("keys work")
 
 
 # --------------------------------------------------------------------------- commands
@@ -293,6 +546,21 @@ def parse_args(argv: list[str]) -> tuple[str, Path, list[str]]:
     return command, venv, rest
 
 
+def voila_invocation(venv: Path, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`kit.py voila`'s command line and environment: notebook 03 with the kit's template.
+
+    The `kit` template (helpers/workshop/share/voila/templates/kit, shared with the workshop)
+    is Voilà's lab template without CDN links, so the page loads nothing from the internet.
+    """
+    extra = [] if has_option(args, "--port") else [f"--port={VOILA_PORT}"]
+    if not has_option(args, "--template"):
+        extra.append(f"--template={VOILA_TEMPLATE}")
+    env = dict(os.environ)
+    paths = [str(VOILA_SHARE)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    return [str(venv_bin(venv, "voila")), VOILA_NOTEBOOK, *extra, *args], env
+
+
 def main(argv: list[str]) -> int:
     """Check keys first (nothing runs with a live key), then set up the venv and run the command."""
     if argv[:1] in (["-h"], ["--help"], ["help"]):
@@ -321,11 +589,17 @@ def main(argv: list[str]) -> int:
     if command == "regenerate":
         script = ROOT / "scripts" / "regenerate_notebooks.py"
         return subprocess.call([str(python), str(script), *args], cwd=ROOT, env=emulator_env())
+    if command in ("lab", "voila"):
+        if command == "lab":
+            write_lab_overrides(venv)
+        trust_notebooks(venv, PROGRESS)
+        if uses_test_mode(sources):
+            preflight(python, PROGRESS)
     if command == "voila":
         if not (ROOT / VOILA_NOTEBOOK).exists():
             raise KitError(f"{VOILA_NOTEBOOK} is missing; nothing to serve.")
-        extra = [] if has_option(args, "--port") else [f"--port={VOILA_PORT}"]
-        return replace_process([str(venv_bin(venv, "voila")), VOILA_NOTEBOOK, *extra, *args])
+        PROGRESS.stage("Starting Voilà on notebook 03 …")
+        return replace_process(*voila_invocation(venv, args))
     if command == "workshop":
         # Voilà for a room: the app for every participant, the lessons, a facilitator view
         # (helpers/workshop; the README's "Run a workshop" section).
@@ -335,6 +609,7 @@ def main(argv: list[str]) -> int:
         # Containers and CI often run as root; JupyterLab refuses to start there without this.
         print("Running as root: passing --allow-root to JupyterLab.", flush=True)
         extra.append("--allow-root")
+    PROGRESS.stage("Starting JupyterLab on notebooks/ …")
     return replace_process([str(venv_bin(venv, "jupyter")), "lab", "notebooks/", *extra, *args])
 
 

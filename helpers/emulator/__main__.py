@@ -1,11 +1,13 @@
 """Command line for the kit's offline Stripe emulator.
 
     python -m helpers.emulator serve [--host H] [--port N] [--db PATH] [--stripe-only]
+                                     [--default-api-version V]
     python -m helpers.emulator reset [--db PATH]
     python -m helpers.emulator trigger payment_intent.succeeded [--api-base URL] [--api-key KEY]
     python -m helpers.emulator listen --forward-to URL [--events a,b] [--api-base URL] [...]
+    python -m helpers.emulator fixtures FILE.json... [--api-version V] [--api-base URL] [...]
 
-`trigger` and `listen` act on the kit's emulator database by default (KIT_EMULATOR_DB or
+`trigger`, `listen` and `fixtures` act on the kit's emulator database by default (KIT_EMULATOR_DB or
 .kit/emulator.sqlite3), or on a running emulator server given with `--api-base`, for the
 account of `--api-key` (default: the kit's default test key).
 """
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
                        " (/v1/test_helpers/kit/..., /health) answer Stripe's 404 and are logged"
                        " on stderr as 'kit-only route refused: ...'")
 
+    serve.add_argument("--default-api-version", default=None, metavar="VERSION",
+                       help="API version of requests without Stripe-Version, for every account"
+                       " without its own default (default: 2026-10-28.endive); an account's"
+                       " own: POST /v1/test_helpers/kit/default_api_version {api_version}")
+
     reset = commands.add_parser("reset", help="empty the emulator: every account's objects")
     reset.add_argument("--db", default=None, help="SQLite file (default: KIT_EMULATOR_DB or"
                        " .kit/emulator.sqlite3)")
@@ -68,7 +75,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after this many seconds")
     _remote(listen)
 
+    fixtures = commands.add_parser(
+        "fixtures", help="run Stripe CLI fixture files (like `stripe fixtures FILE.json`)")
+    fixtures.add_argument("files", nargs="+", metavar="FILE.json")
+    fixtures.add_argument("--api-version", default=None, metavar="VERSION",
+                          help="send this Stripe-Version (default: none, so the account's"
+                          " default version applies, as with the Stripe CLI)")
+    fixtures.add_argument("--update-env", action="store_true",
+                          help="write the files' `env` values into an existing ./.env, as the"
+                          " Stripe CLI does (default: only print them)")
+    _remote(fixtures)
+
     args = parser.parse_args(argv)
+    version_error = _check_versions(args)
+    if version_error:
+        print(version_error, file=sys.stderr)
+        return 2
     if args.command in ("serve", "listen"):
         # Long-running tools follow the wall clock: deterministic mode's fixed clock (for
         # stored notebook outputs) would stop retries and settlements from ever falling due.
@@ -76,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from .server import serve as run
 
+        if args.default_api_version:  # read by Emulator() (see versions.py)
+            os.environ["KIT_DEFAULT_API_VERSION"] = args.default_api_version
         try:
             run(args.host, args.port, args.db, stripe_only=args.stripe_only)
         except KeyboardInterrupt:
@@ -113,12 +137,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Trigger succeeded! {event.type} [{event.id}] (PaymentIntent {intent.id},"
               f" status {intent.status})")
         return 0
+    if args.command == "fixtures":
+        return _fixtures(args)
     from .listen import listen as run_listen
 
     events = [e.strip() for e in args.events.split(",") if e.strip()] or ["*"]
     run_listen(args.forward_to, events=events, api_key=args.api_key, api_base=args.api_base,
                mode=args.mode, max_deliveries=args.max_deliveries, timeout=args.timeout)
     return 0
+
+
+def _check_versions(args: argparse.Namespace) -> str | None:
+    """A version flag naming no Stripe version: a message, before anything runs."""
+    from .errors import StripeError
+    from .versions import check
+
+    for flag in ("default_api_version", "api_version"):
+        value = getattr(args, flag, None)
+        if value:
+            try:
+                check(value)
+            except StripeError as error:
+                return f"--{flag.replace('_', '-')}: {error.error['message']}"
+    return None
+
+
+def _fixtures(args: argparse.Namespace) -> int:
+    from . import get_emulator
+    from .fixtures import run
+
+    local = None if args.api_base else get_emulator()
+    failed = 0
+    for path in args.files:
+        result = run(path, emulator=local, api_key=args.api_key, api_base=args.api_base,
+                     api_version=args.api_version, write_env=args.update_env, echo=print)
+        for name, value in result.env.items():
+            print(f"env {name}={value}")
+        if result.ok:
+            print(f"Fixture {path} ran clean: {len(result.steps)} requests.")
+        else:
+            failed += 1
+            print(f"Fixture {path} failed: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,385 @@
+"""Run Stripe CLI fixture files (`stripe fixtures FILE.json`) against the emulator.
+
+People already have fixture files: the Stripe CLI's own `stripe trigger` ones, or their own.
+This runs them the way the CLI does, so they work offline too:
+
+    python -m helpers.emulator fixtures my_fixture.json [--api-version V]
+    python -m helpers.emulator fixtures my_fixture.json --api-base URL --api-key KEY
+
+    from helpers.emulator.fixtures import run_file
+    result = run_file("my_fixture.json")          # the kit's emulator, in this process
+    result.ok, result.responses["payment_intent"]["id"]
+
+The format (learned from the CLI's pkg/fixtures and pkg/parsers):
+- `_meta`: `template_version` (only 0 exists; higher is refused), `exclude_metadata` (read, and
+  unused, as by the CLI).
+- `fixtures`: requests run in order, each `{name, path, method, params}` and optionally
+  `expected_error_type` (an error of that `type` does not stop the run), `idempotency_key`,
+  `headers`.
+- References in paths, params, headers and env values: `${name:path.to.field}` reads an earlier
+  response (`data.0.id` indexes a list, `data.#` is its length), `${name:field|default}` falls
+  back to `default`, `${.env:VAR}` reads the environment or ./.env, and `${time-now-RFC3339}`,
+  `${generate-uuid}` as the CLI has them. A reference that finds nothing is left as written,
+  as the CLI leaves it.
+- `env`: values resolved after the run (returned in `RunResult.env`); the CLI writes them into
+  an existing ./.env, which this does only when asked (`write_env=True`, `--update-env`).
+
+No `Stripe-Version` is sent unless `api_version` is given, so the account's default version
+applies, as with `stripe fixtures`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .core import Emulator
+
+SUPPORTED_TEMPLATE_VERSION = 0
+REFERENCE = re.compile(r"\$\{([^:}|]+):([^}|]+)(?:\|([^}]*))?\}")
+HTTP_TIMEOUT_SECONDS = 60.0  # one API call to a served emulator; generous
+
+
+class FixtureError(Exception):
+    """The file cannot be run as written (bad JSON, an unknown reference, a bad path)."""
+
+
+@dataclass
+class StepResult:
+    name: str
+    method: str
+    path: str
+    status: int
+    body: dict[str, Any]
+    expected_error: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300 or self.expected_error
+
+
+@dataclass
+class RunResult:
+    file: str
+    steps: list[StepResult] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    error: str | None = None  # why the run stopped, if it did
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(step.ok for step in self.steps)
+
+    @property
+    def responses(self) -> dict[str, dict[str, Any]]:
+        return {step.name: step.body for step in self.steps}
+
+
+# encoding parameters as the CLI does ----------------------------------------------------
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    return None  # null and anything else: left out, as the CLI does
+
+
+def form_pairs(params: Any, resolve: Callable[[str], str], parent: str = "",
+               index: int = -1) -> list[tuple[str, str]]:
+    """Params as the CLI form-encodes them: scalars in a list as `a[]`, objects as `a[0][k]`."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(params, dict):
+        for key, value in params.items():
+            name = (f"{parent}[{index}][{key}]" if parent and index >= 0
+                    else f"{parent}[{key}]" if parent else str(key))
+            if isinstance(value, dict):
+                pairs += form_pairs(value, resolve, name)
+            elif isinstance(value, list):
+                pairs += _list_pairs(value, resolve, name)
+            else:
+                text = _scalar(value)
+                if text is not None:
+                    pairs.append((name, resolve(text) if isinstance(value, str) else text))
+    elif isinstance(params, list):
+        pairs += _list_pairs(params, resolve, parent)
+    return pairs
+
+
+def _list_pairs(items: list[Any], resolve: Callable[[str], str],
+                parent: str) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    index = -1
+    for value in items:
+        if isinstance(value, dict):
+            index += 1
+            pairs += form_pairs(value, resolve, parent, index)
+        elif isinstance(value, list):
+            pairs += _list_pairs(value, resolve, parent)
+        elif isinstance(value, str):  # the CLI sends only strings from a list of scalars
+            pairs.append((f"{parent}[]", resolve(value)))
+    return pairs
+
+
+# references ---------------------------------------------------------------------------
+def lookup(obj: Any, path: str) -> Any:
+    """A gjson-style path: `a.b`, `data.0.id`, `data.#` (a list's length)."""
+    for part in path.split("."):
+        if isinstance(obj, list):
+            if part == "#":
+                obj = len(obj)
+            elif part.isdigit() and int(part) < len(obj):
+                obj = obj[int(part)]
+            else:
+                return None
+        elif isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            return None
+    return obj
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _dotenv(directory: Path) -> dict[str, str]:
+    path = directory / ".env"
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.removeprefix("export ").split("=", 1)
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+class References:
+    """Resolves `${…}` against the responses so far (and the environment)."""
+
+    def __init__(self, responses: dict[str, Any], cwd: Path) -> None:
+        self.responses = responses
+        self.cwd = cwd
+
+    def __call__(self, text: str) -> str:
+        if text == "${time-now-RFC3339}":
+            return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        if text == "${generate-uuid}":
+            return str(uuid.uuid4())
+        return REFERENCE.sub(self._one, text)
+
+    def _one(self, match: re.Match[str]) -> str:
+        name, path, default = match.group(1), match.group(2), match.group(3)
+        if name == ".env":
+            value = os.environ.get(path) or _dotenv(self.cwd).get(path, "")
+            return value or default or match.group(0)
+        if name not in self.responses:
+            similar = [known for known in self.responses
+                       if name.replace("_", "") in known.replace("_", "")
+                       or known.replace("_", "") in name.replace("_", "")]
+            hint = f" Perhaps you meant one of: {', '.join(similar)}." if similar else ""
+            raise FixtureError(f"an undeclared fixture name was referenced: {name}.{hint}")
+        value = _as_text(lookup(self.responses[name], path))
+        return value or default or match.group(0)
+
+
+# sending ------------------------------------------------------------------------------
+Sender = Callable[[str, str, list[tuple[str, str]], dict[str, str]], tuple[int, dict[str, Any]]]
+
+
+def in_process(emulator: Emulator, api_key: str) -> Sender:
+    """Send through `Emulator.request`, form-decoded exactly as the HTTP server decodes."""
+    from . import forms
+
+    def send(method: str, path: str, pairs: list[tuple[str, str]],
+             headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        params = forms.decode(urllib.parse.urlencode(pairs))
+        answer = emulator.request(method, path, params, api_key, headers)
+        return answer.status, answer.body
+
+    return send
+
+
+def over_http(api_base: str, api_key: str) -> Sender:
+    """Send to a running server (the emulator's, or any Stripe-compatible base URL)."""
+    base = api_base.rstrip("/")
+
+    def send(method: str, path: str, pairs: list[tuple[str, str]],
+             headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        encoded = urllib.parse.urlencode(pairs)
+        url, data = base + path, None
+        if method in ("GET", "DELETE"):
+            url += ("?" + encoded) if encoded else ""
+        else:
+            data = encoded.encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/x-www-form-urlencoded", **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            try:
+                return exc.code, json.loads(exc.read() or b"{}")
+            except ValueError:
+                return exc.code, {"error": {"type": "api_error",
+                                            "message": f"HTTP {exc.code} (not JSON)"}}
+
+    return send
+
+
+# running ------------------------------------------------------------------------------
+def load(source: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """A fixture file's data, checked for what the runner needs."""
+    if isinstance(source, dict):
+        data = source
+    else:
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise FixtureError(f"cannot read {source}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise FixtureError(f"{source} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("fixtures"), list):
+        raise FixtureError("a fixture file is a JSON object with a `fixtures` list")
+    meta = data.get("_meta") or {}
+    version = meta.get("template_version", 0) if isinstance(meta, dict) else 0
+    if not isinstance(version, int) or version > SUPPORTED_TEMPLATE_VERSION:
+        raise FixtureError(f"Fixture version not supported: {version}")
+    for index, step in enumerate(data["fixtures"]):
+        if not isinstance(step, dict) or not step.get("name") or not step.get("path"):
+            raise FixtureError(f"fixture #{index + 1} needs a `name` and a `path`")
+    return data
+
+
+def run(source: str | Path | dict[str, Any], *, emulator: Emulator | None = None,
+        api_key: str | None = None, api_base: str | None = None,
+        api_version: str | None = None, write_env: bool = False,
+        cwd: str | Path | None = None,
+        echo: Callable[[str], None] | None = None) -> RunResult:
+    """Run one fixture file; never raises for a bad file or a failed request (see `error`).
+
+    On `api_base` over HTTP if given, else on `emulator` (default: the kit's emulator) in this
+    process. `api_version` sends `Stripe-Version`; without it the account's default applies.
+    """
+    from .core import DEFAULT_SECRET_KEY
+    from .triggers import LIVE_PREFIXES
+
+    key = api_key or DEFAULT_SECRET_KEY
+    result = RunResult(str(source) if not isinstance(source, dict) else "<fixture>")
+    say = echo or (lambda line: None)
+    if key.startswith(LIVE_PREFIXES):
+        result.error = "a live-mode key: fixtures create real objects, so only test keys run them"
+        return result
+    try:
+        data = load(source)
+    except FixtureError as exc:
+        result.error = str(exc)
+        return result
+    if api_base:
+        send = over_http(api_base, key)
+    else:
+        if emulator is None:
+            from . import get_emulator
+
+            emulator = get_emulator()
+        send = in_process(emulator, key)
+    directory = Path(cwd) if cwd else Path.cwd()
+    responses: dict[str, Any] = {}
+    resolve = References(responses, directory)
+    try:
+        for step in data["fixtures"]:
+            name = str(step["name"])
+            say(f"Setting up fixture for: {name}")
+            say(f"Running fixture for: {name}")
+            outcome = _step(step, resolve, send, api_version)
+            result.steps.append(outcome)
+            responses[name] = outcome.body
+            if not outcome.ok:
+                error = outcome.body.get("error") or {}
+                result.error = (f"{name}: {outcome.method} {outcome.path} answered"
+                                f" {outcome.status} {error.get('type', '')}"
+                                f" {error.get('code') or ''}: {error.get('message', '')}")
+                return result
+        env = data.get("env") or {}
+        result.env = {str(k): resolve(str(v)) for k, v in env.items()}
+    except FixtureError as exc:
+        result.error = str(exc)
+        return result
+    if write_env and result.env:
+        _update_dotenv(directory / ".env", result.env)
+    return result
+
+
+def _step(step: dict[str, Any], resolve: References, send: Sender,
+          api_version: str | None) -> StepResult:
+    method = str(step.get("method") or "get").upper()
+    path = _resolve_path(str(step["path"]), resolve)
+    if not (path.startswith("/v1/") or path.startswith("/v2/")):
+        raise FixtureError(f"fixture path {step['path']!r} is not a valid Stripe API path"
+                           " (must start with /v1/ or /v2/)")
+    if path.startswith("/v2/"):
+        raise FixtureError(f"{path}: the emulator serves only the v1 API")
+    headers = {str(k): resolve(str(v)) for k, v in (step.get("headers") or {}).items()}
+    if step.get("idempotency_key"):
+        headers["Idempotency-Key"] = resolve(str(step["idempotency_key"]))
+    if api_version:
+        headers["Stripe-Version"] = api_version
+    pairs = form_pairs(step.get("params") or {}, resolve)
+    status, body = send(method, path, pairs, headers)
+    expected = step.get("expected_error_type")
+    error_type = (body.get("error") or {}).get("type") if status >= 400 else None
+    return StepResult(str(step["name"]), method, path, status, body,
+                      expected_error=bool(expected) and error_type == expected)
+
+
+def _resolve_path(path: str, resolve: References) -> str:
+    resolved = resolve(path)
+    # the CLI joins the parts with path.Join: a reference that found nothing keeps its text
+    return re.sub(r"/{2,}", "/", resolved)
+
+
+def _update_dotenv(path: Path, env: dict[str, str]) -> None:
+    """As the CLI does: only an existing .env is updated (never through a symlink)."""
+    if not path.is_file() or path.is_symlink():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        key = line.split("=", 1)[0].strip()
+        if key in env:
+            lines[i] = f"{key}={env[key]}"
+            seen.add(key)
+    lines += [f"{key}={value}" for key, value in env.items() if key not in seen]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_file(path: str | Path, **options: Any) -> RunResult:
+    """`run` for one file path (the Python API named in the module docstring)."""
+    return run(path, **options)
+
+
+def run_files(paths: list[str], **options: Any) -> list[RunResult]:
+    return [run(path, **options) for path in paths]

@@ -5,6 +5,8 @@
  *   stripe-standin.js   (defines KitStripeStandin: the offline Stripe.js)
  *   checkout.js         (defines mountCheckout: the guide's page code)
  *   payment-element.js  (this file: the glue between Jupyter and the page code)
+ * That module is not in the widget's state: payment-element-loader.js (the widget's `_esm`,
+ * a few kB) fetches it once per browser, from the server or the kernel, and calls render().
  *
  * The glue's job:
  *   1. ask the kernel for the configuration (`kit_config`): mode, publishable key and the two
@@ -18,6 +20,8 @@
  *      place, then "navigates" to return_url, and the glue draws the return page (status.js,
  *      `showStatusPage`) in the widget. Online, redirect methods are refused (Pay stays off
  *      with a note), so the notebook page never navigates away.
+ *   5. if it cannot start (the kernel does not answer, Stripe.js does not load), say why and
+ *      offer Retry, never a blank space.
  */
 
 const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
@@ -74,7 +78,7 @@ function kernelTransport(experimental) {
   return (method, path, params) => askKernel(experimental, 'kit_stripe_request', { method, path, params });
 }
 
-function render({ model, el, experimental }) {
+function render({ model, el, experimental, showProblem }) {
   const container = document.createElement('div');
   container.className = 'kit-payment-element';
   container.setAttribute('role', 'region');
@@ -201,14 +205,18 @@ function render({ model, el, experimental }) {
     const text = err && err.name === 'TimeoutError'
       ? 'The Python kernel did not answer. Is the notebook still running?'
       : String((err && err.message) || err);
+    if (checkout) { checkout.destroy(); checkout = null; }
     container.replaceChildren();
-    const alert = document.createElement('div');
-    alert.setAttribute('role', 'alert');
-    alert.className = 'kit-payment-element__fatal';
-    alert.style.cssText = 'color:#df1b41;font-family:sans-serif;font-size:14px;padding:12px;' +
-      'border:1px solid #df1b41;border-radius:5px;max-width:480px';
-    alert.textContent = err instanceof StripeJsLoadError ? text : `The payment form could not start: ${text}`;
-    container.appendChild(alert);
+    const message = err instanceof StripeJsLoadError ? text : `The payment form could not start: ${text}`;
+    const retry = () => { container.replaceChildren(); start().catch(showFatal); };
+    if (showProblem) showProblem(container, message, retry).classList.add('kit-payment-element__fatal');
+    else {
+      const alert = document.createElement('div');
+      alert.setAttribute('role', 'alert');
+      alert.className = 'kit-payment-element__fatal';
+      alert.textContent = message;
+      container.appendChild(alert);
+    }
     save({ error: { type: err instanceof StripeJsLoadError ? 'stripe_js_load_error' : 'widget_error',
       code: null, decline_code: null, message: text } });
   }

@@ -27,10 +27,19 @@ note); try them on a web page instead.
 
 Where no widget can run (GitHub, nbviewer), the output's `text/html` is a static picture of the
 form (`static_html()`).
+
+How the code reaches the browser. A widget's state carries only a small loader
+(`assets/payment-element-loader.js`, a few kB); the ~100 kB module (`module_source()`) is
+fetched once per browser: over HTTP where the server serves it (`helpers.widget_static`: the
+workshop server, or JupyterLab with that server extension; versioned URL, cached for a year),
+else from the kernel (`kit_module`), kept in the browser's localStorage under its version.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -65,9 +74,36 @@ def _read_asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
-def _module_source() -> str:
+@functools.lru_cache(maxsize=1)
+def module_source() -> str:
     """The widget's one ES module: the stand-in, the page code and the widget glue, in order."""
     return "\n".join(f"// ---- assets/{name} ----\n{_read_asset(name)}" for name in _JS_PARTS)
+
+
+@functools.lru_cache(maxsize=1)
+def module_version() -> str:
+    """A short hash of the module: its URL and its localStorage copy change when it does."""
+    return hashlib.sha256(module_source().encode()).hexdigest()[:16]
+
+
+# Where a server that serves the module (helpers.widget_static) has it, under its base URL;
+# such a server sets STATIC_ENV in its environment, which its kernels inherit.
+STATIC_ROUTE = "kit/static/payment-element.js"
+STATIC_ENV = "KIT_WIDGET_STATIC"
+
+
+def module_path() -> str:
+    """The module's versioned path under the server's base URL, if this kernel's server serves
+    it; "" otherwise (the loader then asks the kernel)."""
+    if os.environ.get(STATIC_ENV) != "1":
+        return ""
+    return f"{STATIC_ROUTE}?v={module_version()}"
+
+
+def _loader_source() -> str:
+    """The widget's `_esm`: the loader, with the module's version written in."""
+    return _read_asset("payment-element-loader.js").replace("__KIT_MODULE_VERSION__",
+                                                           module_version())
 
 
 def _stripe_error(status: int, message: str, **fields: Any) -> dict[str, Any]:
@@ -114,7 +150,9 @@ class PaymentElement(anywidget.AnyWidget):
     callback with `on_outcome`.
     """
 
-    _esm = _module_source()
+    _esm = _loader_source()
+    # Where the loader finds the module on this kernel's server ("" : ask the kernel).
+    module_path = traitlets.Unicode("").tag(sync=True)
 
     # Stripe's `layout.type`. (Not `layout`: every ipywidget already has a `layout` trait, its
     # CSS Layout model, and replacing it breaks the widget manager.)
@@ -162,7 +200,8 @@ class PaymentElement(anywidget.AnyWidget):
         self._customer_session_client_secret = customer_session_client_secret
         self._publishable_key = publishable_key or backend.publishable_key
         super().__init__(layout_type=layout, return_url=return_url, appearance=appearance,
-                         mode=backend.mode, locale=locale, title=title)
+                         mode=backend.mode, locale=locale, title=title,
+                         module_path=module_path())
 
     def __repr__(self) -> str:
         return (f"PaymentElement(layout={self.layout_type!r}, mode={self.mode!r}, "
@@ -179,6 +218,12 @@ class PaymentElement(anywidget.AnyWidget):
             "clientSecret": self._client_secret,
             "customerSessionClientSecret": self._customer_session_client_secret,
         }, []
+
+    @anywidget.experimental.command
+    def kit_module(self, msg: Any, buffers: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
+        """The widget's code, for a browser that could not get it from the server (the loader
+        keeps it, so a browser asks once per version)."""
+        return {"version": module_version(), "source": module_source()}, []
 
     @anywidget.experimental.command
     def kit_stripe_request(self, msg: Any,

@@ -7,6 +7,7 @@ browser calls answer correctly, and the relay forwards only what Stripe.js itsel
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import stripe
 
 from helpers import backend
 from helpers.emulator import Emulator, reset_emulator
-from helpers.payment_element import PaymentElement
+from helpers.payment_element import STATIC_ENV, PaymentElement, module_source, module_version
 
 FAKE_PI_SECRET = "pi_3AbCdEfGhIjKlMnOpQrStUvW_secret_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2R"
 FAKE_CUSS_SECRET = "cuss_secret_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x"
@@ -234,12 +235,72 @@ def test_source_returns_the_page_code(emulator: Emulator) -> None:
 
 
 def test_module_is_one_file_in_order(emulator: Emulator) -> None:
-    esm = PaymentElement._esm
+    esm = module_source()
     order = [esm.index(f"// ---- assets/{name} ----") for name in
              ("stripe-standin.js", "checkout.js", "payment-element.js")]
     assert order == sorted(order)
     assert not re.search(r"^\s*import\s", esm, re.M), "anywidget cannot resolve imports"
     assert esm.count("export default") == 1
+
+
+# ---- issue 14: the module served once, not in every widget's state ---------------------------
+
+def test_state_carries_a_small_loader_not_the_module(emulator: Emulator) -> None:
+    state = PaymentElement(FAKE_PI_SECRET, FAKE_CUSS_SECRET).get_state()
+    size = len(json.dumps(state))
+    assert size < 12_000, f"widget state is {size} bytes"
+    assert "KitStripeStandin" not in state["_esm"] and "mountCheckout" not in state["_esm"]
+    assert module_version() in state["_esm"], "the loader asks for this version of the module"
+    assert state["_esm"].count("export default") == 1
+    assert not re.search(r"^\s*import\s", state["_esm"], re.M)
+
+
+def test_kernel_serves_the_module_when_the_server_does_not(emulator: Emulator,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    widget = PaymentElement(FAKE_PI_SECRET)
+    assert widget.module_path == ""
+    reply = command(widget, "kit_module", {"version": module_version()})
+    assert reply == {"version": module_version(), "source": module_source()}
+
+
+def test_widget_points_at_the_server_that_serves_the_module(
+        emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STATIC_ENV, "1")
+    widget = PaymentElement(FAKE_PI_SECRET)
+    assert widget.module_path == f"kit/static/payment-element.js?v={module_version()}"
+
+
+def test_static_route_serves_the_module_cacheably(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tornado.httpclient
+    import tornado.ioloop
+    import tornado.testing
+    import tornado.web
+
+    from helpers import widget_static
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    app = tornado.web.Application(widget_static.handlers("/base/"))
+    assert os.environ[STATIC_ENV] == "1", "kernels started by this server will know"
+
+    class Fetch(tornado.testing.AsyncHTTPTestCase):
+        def get_app(self) -> tornado.web.Application:
+            return app
+
+        def runTest(self) -> None:  # noqa: N802 (unittest's name)
+            versioned = self.fetch(f"/base/kit/static/payment-element.js?v={module_version()}")
+            assert versioned.code == 200
+            assert versioned.body.decode() == module_source()
+            assert versioned.headers["Content-Type"].startswith("text/javascript")
+            assert "immutable" in versioned.headers["Cache-Control"]
+            plain = self.fetch("/base/kit/static/payment-element.js")
+            assert plain.code == 200 and plain.headers["Cache-Control"] == "no-cache"
+            again = self.fetch("/base/kit/static/payment-element.js",
+                               headers={"If-None-Match": plain.headers["Etag"]})
+            assert again.code == 304
+
+    result = Fetch().run()
+    assert result.wasSuccessful(), result.failures + result.errors
 
 
 # ---- issue 4: remove control, callbacks, static picture ---------------------------------------

@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import get_emulator
         from .triggers import trigger as run_trigger
 
-        print("Setting up fixture for: customer")
-        print("Running fixture for: payment_intent")
+        print(f"Setting up fixture for: {args.event}")
+        print(f"Running fixture for: {args.event}")
         # The kit's emulator database unless --api-base names a server (never the .env keys).
         local = None if args.api_base else get_emulator()
         try:
@@ -133,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:  # a live key, refused before any request
             print(f"Trigger refused: {error}", file=sys.stderr)
             return 2
-        intent = event.data.object
-        print(f"Trigger succeeded! {event.type} [{event.id}] (PaymentIntent {intent.id},"
-              f" status {intent.status})")
+        carried = event.data.object
+        status = getattr(carried, "status", None)
+        print(f"Trigger succeeded! {event.type} [{event.id}] ({carried.object} {carried.id}"
+              f"{f', status {status}' if status else ''})")
         return 0
     if args.command == "fixtures":
         return _fixtures(args)

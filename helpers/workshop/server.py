@@ -14,15 +14,6 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
   every byte a page loads comes from this server; and `allow_template_override=NO`, so
   `?template=lab` cannot bring the CDN back.
 - an optional token (`--token`): participants open `http://HOST:PORT/?token=T` once.
-- only widget traffic reaches a kernel from a browser (`allowed_message_types`: comm
-  messages and kernel info): a page cannot run code, read the workshop secret or another
-  participant's sandbox. Every kernel starts with `kernel_hooks.install()` (an IPython
-  startup file in `<workshop dir>/ipython`): malformed or unknown widget messages get a short
-  answer, and no traceback or server path leaves the kernel.
-- the facilitator view (`/workshop/facilitator?facilitator=F`, a secret of its own, printed
-  at start) reads counts from each participant's emulator account (`truth.py`), progress
-  from the ledger, and has "reset everyone" and "end workshop" (kernels stopped, ledger
-  kept).
 - kernels of the app keep their sandboxes in `KIT_WORKSHOP_DIR` (SQLite, shared, surviving
   kernel restarts); kernels of the lessons keep an in-memory emulator each
   (`KIT_EMULATOR_DB=:memory:`), so no participant's lesson sees another's objects.
@@ -30,23 +21,18 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 import html
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import tornado.ioloop
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from traitlets.config import Config
 from voila.app import Voila
 
-from . import truth
 from .ledger import Ledger
 
 HERE = Path(__file__).resolve().parent
@@ -66,20 +52,6 @@ DEFAULT_POOL = 10
 DEFAULT_CULL_IDLE = 20 * 60  # seconds a kernel with no page connected may sit idle
 DEFAULT_CULL_INTERVAL = 60
 DEFAULT_REFILL_DELAY = 20.0  # seconds before a used pool kernel is replaced (see below)
-# What a browser may send a kernel: the widgets' comm messages and kernel info. Voilà's pages
-# need nothing else (the notebook is executed by the server), and anything else
-# (execute_request, inspect_request…) would let a page run code in its kernel.
-BROWSER_MESSAGES = ["kernel_info_request", "comm_info_request", "comm_open", "comm_msg",
-                    "comm_close"]
-STARTUP_FILE = """\
-# Made by helpers/workshop/server.py for the workshop's kernels: see kernel_hooks.py.
-try:
-    from helpers.workshop import kernel_hooks
-    kernel_hooks.install()
-except Exception as error:  # never a traceback into a participant's page
-    import sys
-    sys.__stderr__.write(f"[kit workshop kernel] hooks not installed: {type(error).__name__}\\n")
-"""
 
 
 def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
@@ -113,18 +85,7 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval
     c.MappingKernelManager.cull_connected = False
-    c.MappingKernelManager.allowed_message_types = list(BROWSER_MESSAGES)
     return c
-
-
-def kernel_profile(workshop_dir: Path) -> Path:
-    """The IPython directory of the workshop's kernels: a startup file that installs
-    `kernel_hooks` (the boundary, lesson progress). Returns the directory (IPYTHONDIR)."""
-    ipython_dir = workshop_dir / "ipython"
-    startup = ipython_dir / "profile_default" / "startup"
-    startup.mkdir(parents=True, exist_ok=True)
-    (startup / "00-kit-workshop.py").write_text(STARTUP_FILE)
-    return ipython_dir
 
 
 def workshop_environment(workshop_dir: Path) -> dict[str, str]:
@@ -135,7 +96,6 @@ def workshop_environment(workshop_dir: Path) -> dict[str, str]:
         "KIT_BACKEND": "emulator",               # even if .env holds test keys
         "KIT_WORKSHOP_DIR": str(workshop_dir),   # the app's sandboxes (shared SQLite)
         "KIT_EMULATOR_DB": ":memory:",           # the lessons: one emulator per kernel
-        "IPYTHONDIR": str(workshop_dir / "ipython"),  # kernel_hooks (see kernel_profile)
     }
 
 

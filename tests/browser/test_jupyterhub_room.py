@@ -1,0 +1,161 @@
+"""A real JupyterHub with the kit's config (helpers/workshop/jupyterhub_config.py): three users
+log in through the hub's login page in Chromium, each lands in their own single-user server's
+workshop app and pays with the saved Visa; their sandboxes are apart (each payment lives only
+in its user's emulator, and one user cannot open another's server); then, with every tab still
+open and nobody doing anything, the hub's idle culler stops all three servers.
+
+Needs configurable-http-proxy from the npm registry (`.ci/run` installs it into .kit/npm).
+In CI a missing proxy fails the test; elsewhere it skips and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from jupyterhub_runner import APP_PATH, INSTALL_CHP, Hub, chp_command, running_hub
+
+pytestmark = pytest.mark.browser
+
+USERS = ["ada", "grace", "linus"]
+LOGIN_TO_APP_READY_MS = 240_000  # three servers spawning and rendering at once on 2 cores
+STEP_MS = 30_000
+# The culler stops a server idle for this long; the payments must fit inside it, so it is
+# not tiny. The culler looks every CULL_EVERY_S seconds.
+IDLE_TIMEOUT_S = 45
+CULL_EVERY_S = 5
+CULLED_WITHIN_S = IDLE_TIMEOUT_S + 120
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    chp = chp_command()
+    if chp is None:
+        message = f"configurable-http-proxy is not installed: {INSTALL_CHP}"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with running_hub(tmp_path_factory.mktemp("hub"), USERS, chp=chp,
+                     idle_timeout=IDLE_TIMEOUT_S, cull_every=CULL_EVERY_S) as running:
+        yield running
+
+
+class OfflineGuard:
+    """Local requests pass; every other one is recorded and aborted."""
+
+    def __init__(self) -> None:
+        self.outside: list[str] = []
+
+    def handle(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or \
+                (urlsplit(url).hostname or "") in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+
+def log_in(browser: Any, hub: Hub, user: str) -> tuple[Any, Any, OfflineGuard]:
+    """A participant's own browser context: the hub's login page, submitted (not awaited)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1000})
+    guard = OfflineGuard()
+    context.route("**/*", guard.handle)
+    page = context.new_page()
+    page.set_default_timeout(STEP_MS)
+    page.goto(hub.base + "/hub/login")
+    page.locator("#username_input").fill(user)
+    page.locator("#password_input").fill(hub.password)
+    page.locator("#login_submit").click()
+    return context, page, guard
+
+
+def wait_for_app(page: Any, hub: Hub, user: str) -> Any:
+    """After login the hub spawns the user's server and its default URL opens the app."""
+    widget = page.locator(".kit-payment-element[data-ready=true]")
+    try:
+        widget.wait_for(timeout=LOGIN_TO_APP_READY_MS)
+    except Exception as exc:
+        raise AssertionError(f"{user}'s app did not become ready (page at {page.url})\n"
+                             f"{hub.log_tail()}") from exc
+    assert urlsplit(page.url).path == f"/user/{user}/{APP_PATH}", page.url
+    return widget
+
+
+def pay_with_saved_visa(page: Any) -> str:
+    widget = page.locator(".kit-payment-element")
+    widget.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
+    widget.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+    widget.get_by_text("Success! Payment received.").wait_for()
+    pi = widget.get_attribute("data-payment-intent")
+    assert pi and pi.startswith("pi_"), pi
+    return pi
+
+
+def payment_intents(home: Path) -> dict[str, str]:
+    """PaymentIntent id -> emulator account, from the user's own workshop emulator."""
+    path = home / ".kit-workshop" / "emulator.sqlite3"
+    assert path.exists(), f"no workshop emulator in {home}"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return dict(db.execute(
+            "SELECT id, account FROM objects WHERE type='payment_intent'").fetchall())
+
+
+def test_three_users_pay_apart_and_the_idle_culler_stops_their_servers(
+        browser: Any, hub: Hub) -> None:
+    participants = [log_in(browser, hub, user) for user in USERS]
+    try:
+        # all three servers spawn at once; each pays as soon as their app is ready
+        paid: dict[str, str] = {}
+        for user, (_, page, _) in zip(USERS, participants, strict=True):
+            wait_for_app(page, hub, user)
+            paid[user] = pay_with_saved_visa(page)
+        assert len(set(paid.values())) == 3, paid
+
+        # apart: each payment lives in its own user's emulator and nowhere else
+        held = {user: payment_intents(hub.home(user)) for user in USERS}
+        for user, pi in paid.items():
+            assert pi in held[user], f"{user}'s payment is not in {user}'s emulator"
+            for other in USERS:
+                if other != user:
+                    assert pi not in held[other], f"{user}'s payment is visible to {other}"
+        accounts = {user: held[user][paid[user]] for user in USERS}
+
+        # apart: a user cannot open another user's server (the hub refuses, no app is served)
+        _, grace_page, _ = participants[1]
+        response = grace_page.goto(hub.app_url("ada"))
+        assert response is not None and response.status == 403, \
+            (response and response.status, grace_page.url)
+        assert grace_page.locator(".kit-payment-element").count() == 0
+
+        for user, (_, _, guard) in zip(USERS, participants, strict=True):
+            assert guard.outside == [], f"{user}'s pages asked for {guard.outside}"
+
+        # the idle culler: every tab stays open, nobody acts, and the hub stops each server
+        running = {user for user in USERS if hub.servers(user)}
+        assert running == set(USERS), running
+        started_wait = time.monotonic()
+        hub.wait_for("the idle culler to stop all three servers",
+                     lambda: not any(hub.servers(user) for user in USERS),
+                     timeout=CULLED_WITHIN_S)
+        idle_for = time.monotonic() - started_wait
+        log = hub.log.read_text(errors="replace")
+        for user in USERS:
+            assert re.search(rf"Culling server {user}\b", log), \
+                f"no culler line for {user}\n{hub.log_tail()}"
+        print(f"culled {len(USERS)} servers {idle_for:.0f}s after the last payment")
+
+        # culling stops the server, not the user's data: the sandboxes are still there
+        for user in USERS:
+            assert payment_intents(hub.home(user))[paid[user]] == accounts[user]
+    finally:
+        for context, _, _ in participants:
+            context.close()

@@ -20,8 +20,11 @@ def test_customer_create_retrieve_update_list_delete(client: stripe.StripeClient
     assert [c.id for c in client.v1.customers.list().data] == [created.id]
     deleted = client.v1.customers.delete(created.id)
     assert deleted.deleted is True
+    # Stripe answers a deleted customer with 200 {id, object, deleted: true} (reference §9).
+    assert client.v1.customers.retrieve(created.id).to_dict() == {
+        "id": created.id, "object": "customer", "deleted": True}
     with pytest.raises(stripe.InvalidRequestError) as missing:
-        client.v1.customers.retrieve(created.id)
+        client.v1.customers.update(created.id, {"name": "Gone"})
     assert missing.value.http_status == 404 and missing.value.code == "resource_missing"
 
 

@@ -2,6 +2,7 @@
 
 `next_action.redirect_to_url.url` points here. The customer chooses the outcome; the page then
 sends them to the merchant's `return_url` with `payment_intent`, `payment_intent_client_secret`
+(`setup_intent`, `setup_intent_client_secret` for a SetupIntent)
 and `redirect_status` added (the merchant's own query parameters are kept).
 """
 
@@ -42,7 +43,7 @@ PAGE = """<!doctype html>
 <body><main>
 <span class="badge">TEST MODE · offline emulator</span>
 <h1>{title}</h1>
-<p>{amount} to pay for <code>{pi}</code>. {explain}</p>
+<p>{subject} {explain}</p>
 <form method="post">
  <button class="complete" name="outcome" value="complete">{yes}</button>
  <button class="fail" name="outcome" value="fail">{no}</button>
@@ -82,27 +83,34 @@ class ChallengeHandler(tornado.web.RequestHandler):
         if found is None:
             raise tornado.web.HTTPError(404)
         account, target = found
-        pi = self.emulator.store.get(account, target["payment_intent"], "payment_intent") or {}
         title, explain, yes, no = TEXT[page]
-        amount = f"{pi.get('amount', 0) / 100:.2f} {str(pi.get('currency', '')).upper()}"
-        self.finish(PAGE.format(title=title, explain=explain, yes=yes, no=no, amount=amount,
-                                pi=html.escape(target["payment_intent"])))
+        if "setup_intent" in target:  # a SetupIntent: saving a method, no money moves
+            subject = (f"Saving a payment method for later with"
+                       f" <code>{html.escape(target['setup_intent'])}</code> (no payment now).")
+        else:
+            pi = self.emulator.store.get(account, target["payment_intent"],
+                                         "payment_intent") or {}
+            amount = f"{pi.get('amount', 0) / 100:.2f} {str(pi.get('currency', '')).upper()}"
+            subject = f"{amount} to pay for <code>{html.escape(target['payment_intent'])}</code>."
+        self.finish(PAGE.format(title=title, explain=explain, yes=yes, no=no, subject=subject))
 
     def post(self, page: str, nonce: str) -> None:
         found = self._target(nonce)
         if found is None:
             raise tornado.web.HTTPError(404)
         account, target = found
-        from . import payment_intents
+        from . import payment_intents, setup_intents
 
+        kind = "setup_intent" if "setup_intent" in target else "payment_intent"
+        module = setup_intents if kind == "setup_intent" else payment_intents
         store = self.emulator.store
         try:
             with store.transaction():
                 ctx = Context(self.emulator, account, "secret", self.emulator.clock.now(account),
                               None)
-                pi = ctx.get("payment_intent", target["payment_intent"])
+                pi = ctx.get(kind, target[kind])  # the PaymentIntent or SetupIntent
                 return_url = (pi.get("_kit") or {}).get("return_url")
-                pi = payment_intents.complete_action(ctx, pi, self.get_body_argument("outcome"))
+                pi = module.complete_action(ctx, pi, self.get_body_argument("outcome"))
         except StripeError as error:
             self.set_status(error.status)
             self.finish(html.escape(error.error["message"]))
@@ -110,8 +118,8 @@ class ChallengeHandler(tornado.web.RequestHandler):
         self.emulator.tick()
         if return_url:
             self.redirect(with_query(return_url, {
-                "payment_intent": pi["id"],
-                "payment_intent_client_secret": pi["client_secret"],
+                kind: pi["id"],
+                f"{kind}_client_secret": pi["client_secret"],
                 "redirect_status": redirect_status(pi["status"])}), status=303)
         else:
             self.finish(DONE.format(status="completed" if pi["status"] != "requires_payment_method"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import Context
+from .context import Context, list_envelope
 from .routing import route
 
 
@@ -53,6 +53,34 @@ def record(ctx: Context, pi: dict[str, Any], pm: dict[str, Any], *, status: str,
     return ctx.save(charge)
 
 
+def _refund_list(ctx: Context, charge_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    from .refunds import for_charge
+
+    return list_envelope(ctx, for_charge(ctx, charge_id), params,
+                         f"/v1/charges/{charge_id}/refunds")
+
+
 @route("GET", "/v1/charges/{id}", "ChargeRetrieveParams")
 def retrieve(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
-    return ctx.get("charge", id)
+    """`refunds` is sent only when `expand[]=refunds` asks for it (since API 2022-11-15)."""
+    charge = ctx.get("charge", id)
+    if any(str(e).split(".")[0] == "refunds" for e in params.get("expand") or []):
+        charge["refunds"] = _refund_list(ctx, id, {})
+    return charge
+
+
+@route("GET", "/v1/charges/{id}/refunds", "ChargeListRefundsParams")
+def list_refunds(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.require("charge", id)
+    return _refund_list(ctx, id, params)
+
+
+@route("GET", "/v1/charges/{id}/refunds/{refund}", "ChargeRetrieveRefundParams")
+def retrieve_refund(ctx: Context, params: dict[str, Any], id: str, refund: str) -> dict:
+    ctx.require("charge", id)
+    found = ctx.get("refund", refund)
+    if found["charge"] != id:
+        from .errors import missing
+
+        raise missing("refund", refund)
+    return found

@@ -36,6 +36,7 @@ from . import (  # noqa: E402,F401  isort: skip
     charges, clock_helpers, customer_sessions, customers, elements_sessions, events,
     payment_intents,
     payment_methods,
+    refunds, setup_intents,  # issue 13: SetupIntents and Refunds
 )
 
 DEFAULT_SECRET_KEY = "sk_test_emulator_default"

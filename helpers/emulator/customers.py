@@ -100,8 +100,22 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return customer
 
 
+# A deleted customer leaves a tombstone under its id: retrieving it answers 200
+# `{id, object: "customer", deleted: true}` (reference §9, Stripe's OpenAPI `deleted_customer`);
+# every other use of it answers 404 "No such customer", as for an id that never existed
+# (updating a deleted customer: Stripe's exact answer is UNCONFIRMED).
+TOMBSTONE = "deleted_customer"
+
+
+def deleted_view(customer_id: str) -> dict[str, Any]:
+    return {"id": customer_id, "object": "customer", "deleted": True}
+
+
 @route("GET", "/v1/customers/{id}", "CustomerRetrieveParams")
 def retrieve(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
+    customer = ctx.store.get(ctx.account, id)
+    if customer is not None and customer.get("object") == TOMBSTONE:
+        return deleted_view(id)
     return ctx.get("customer", id)
 
 
@@ -129,9 +143,9 @@ def delete(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
     for pm in ctx.store.list(ctx.account, "payment_method", customer=id):
         pm["customer"] = None
         ctx.save(pm)
-    ctx.store.delete(ctx.account, id)
+    ctx.store.put(ctx.account, {"id": id, "object": TOMBSTONE, "created": ctx.now})
     ctx.emit("customer.deleted", customer)
-    return {"id": id, "object": "customer", "deleted": True}
+    return deleted_view(id)
 
 
 @route("GET", "/v1/customers/{id}/payment_methods", "CustomerListPaymentMethodsParams")

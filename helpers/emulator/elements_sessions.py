@@ -1,7 +1,8 @@
 """What the Payment Element loads when it mounts (Stripe.js's private `elements/sessions`).
 
-Given a PaymentIntent's client secret and, optionally, a CustomerSession's, it answers with the
-intent (publishable-key fields), the payment method types to offer, and the saved methods the
+Given a PaymentIntent's or a SetupIntent's client secret and, optionally, a CustomerSession's, it
+answers with the intent (publishable-key fields; `setup_intent` instead of `payment_intent` in
+setup mode), the payment method types to offer, and the saved methods the
 session allows the element to redisplay.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import customer_sessions, payment_intents
+from . import customer_sessions, payment_intents, setup_intents
 from .context import Context, public
 from .errors import StripeError
 from .redisplay import REDISPLAYABLE_TYPES, select_redisplayable
@@ -34,12 +35,16 @@ def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(secret, str) or "_secret_" not in secret:
         raise StripeError(400, "Missing required param: client_secret.",
                           code="parameter_missing", param="client_secret")
-    pi_id = secret.split("_secret_")[0]
-    pi = payment_intents._load(ctx, pi_id, {"client_secret": secret} if ctx.publishable
-                               else {})
-    if pi["client_secret"] != secret:
-        raise StripeError(400, "The client_secret provided does not match any associated"
-                          " PaymentIntent on this account.", param="client_secret")
+    setup = secret.startswith("seti_")
+    if setup:  # elements({clientSecret: 'seti_…'}): the element saves a method (setup mode)
+        pi = setup_intents.load_by_secret(ctx, secret)
+    else:
+        pi_id = secret.split("_secret_")[0]
+        pi = payment_intents._load(ctx, pi_id, {"client_secret": secret} if ctx.publishable
+                                   else {})
+        if pi["client_secret"] != secret:
+            raise StripeError(400, "The client_secret provided does not match any associated"
+                              " PaymentIntent on this account.", param="client_secret")
     session_info = None
     customer_info = None
     session_secret = params.get("customer_session_client_secret")
@@ -51,7 +56,8 @@ def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                               " component.", param="customer_session_client_secret")
         if pi["customer"] and pi["customer"] != session["customer"]:
             raise StripeError(400, "The CustomerSession's customer does not match the"
-                              " PaymentIntent's customer.", param="customer_session_client_secret")
+                              f" {'SetupIntent' if setup else 'PaymentIntent'}'s customer.",
+                              param="customer_session_client_secret")
         customer = ctx.get("customer", session["customer"], "customer")
         features = element["features"]
         session_info = {"customer": customer["id"], "expires_at": session["expires_at"],
@@ -61,6 +67,17 @@ def retrieve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "default_payment_method": customer["invoice_settings"]["default_payment_method"],
             "payment_methods": redisplayable(ctx, customer, features,
                                              pi["payment_method_types"]),
+        }
+    if setup:
+        fields = setup_intents.PUBLISHABLE_FIELDS
+        return {
+            "object": "elements_session",
+            "livemode": False,
+            "payment_intent": None,
+            "setup_intent": {k: public(pi.get(k)) for k in fields},
+            "payment_method_types": pi["payment_method_types"],
+            "customer": customer_info,
+            "customer_session": session_info,
         }
     return {
         "object": "elements_session",

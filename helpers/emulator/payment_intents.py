@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import charges, payment_methods, test_banks, timers
+from . import charges, payment_methods, search, test_banks, timers
 from .context import Context, list_envelope, public
 from .errors import StripeError, unexpected_state
 from .routing import route
@@ -166,6 +166,15 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                           if k in params}
         return _confirm(ctx, pi, confirm_params)
     return pi
+
+
+# Registered before `retrieve`, so that `/v1/payment_intents/search` is not taken for an id.
+@route("GET", "/v1/payment_intents/search", "PaymentIntentSearchParams")
+def search_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's search query language (helpers/emulator/search.py)."""
+    ctx.require_secret_key()
+    return search.search_result(ctx.store.list(ctx.account, "payment_intent"), params,
+                                "/v1/payment_intents/search", search.PAYMENT_INTENT_FIELDS)
 
 
 @route("GET", "/v1/payment_intents/{id}", "PaymentIntentRetrieveParams", publishable=True)
@@ -357,6 +366,11 @@ def _start_processing(ctx: Context, pi: dict[str, Any], pm: dict[str, Any],
 
 def settle(ctx: Context, pi_id: str, action: dict[str, Any]) -> None:
     """A timer fired: a processing payment settles (or a delayed redirect completes)."""
+    if action.get("kind") == "refund":  # timers run through here: refunds settle too
+        from . import refunds
+
+        refunds.settle(ctx, action)
+        return
     pi = ctx.store.get(ctx.account, pi_id, "payment_intent")
     if pi is None or pi["status"] != "processing":
         return  # canceled meanwhile, or already settled

@@ -93,6 +93,9 @@ CARDS: tuple[TestCard, ...] = (
              decline_code="processing_error",
              tokens=("pm_card_threeDSecureRequiredProcessingError",)),
     TestCard("4000000000003055", tokens=("pm_card_threeDSecureOptional",)),
+    # Refunds (docs.stripe.com/testing "Refunds"; what their refunds do: refunds.py).
+    TestCard("4000000000007726", tokens=("pm_card_pendingRefund",)),  # pending, then succeeds
+    TestCard("4000000000005126", tokens=("pm_card_refundFail",)),  # succeeds, then fails
 )
 
 BY_TOKEN = {token: card for card in CARDS for token in card.tokens}

@@ -40,6 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPO_ROOT / ".kit" / "workshop"
 WEBHOOK_EVENTS = ("payment_intent.succeeded", "payment_intent.processing",
                   "payment_intent.payment_failed")
+APP_NOTEBOOK = "06_workshop_app.ipynb"
 FINAL_STATUSES = ("succeeded", "requires_payment_method", "canceled", "requires_capture")
 
 
@@ -181,6 +182,7 @@ class Sandbox:
             base_addresses={"api": EMULATOR_API_BASE}, max_network_retries=0)
         self.ledger = ledger()
         self.state = self.ledger.arrive(self.account, self.label)
+        self.ledger.visit(self.account, APP_NOTEBOOK)
         self.orders = self._order_book()
         self._listeners: list[Any] = []
         self._ensure_webhook_endpoint()
@@ -321,18 +323,18 @@ class Sandbox:
         return self.client.v1.payment_intents.retrieve(pi_id)
 
     def record_outcome(self, outcome: dict[str, Any]) -> None:
-        """What the browser reported after an attempt, for the facilitator's counts."""
-        error = outcome.get("error") or {}
-        if outcome.get("payment_intent_id"):
-            self.state["last_payment_intent"] = outcome["payment_intent_id"]
-            self._save()
-        if error:
-            self.ledger.record(self.account, "error",
-                               error.get("decline_code") or error.get("code") or error.get("type"),
-                               str(error.get("message") or "")[:200])
-        if outcome.get("status"):
-            self.ledger.record(self.account, "payment", outcome["status"],
-                               outcome.get("payment_intent_id") or "")
+        """What the browser reported after an attempt: only which PaymentIntent to show.
+
+        Nothing a browser says is counted: the facilitator's figures are read from this
+        account on the server (`truth.py`), and an id that is not this account's
+        PaymentIntent is ignored."""
+        pi_id = outcome.get("payment_intent_id") if isinstance(outcome, dict) else None
+        if not isinstance(pi_id, str) or not pi_id.startswith("pi_") or len(pi_id) > 100:
+            return
+        if self.emulator.store.get(self.account, pi_id, "payment_intent") is None:
+            return
+        self.state["last_payment_intent"] = pi_id
+        self._save()
 
     # looking ------------------------------------------------------------------------------
     def timeline(self, pi_id: str | None = None) -> Any:

@@ -14,6 +14,15 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
   every byte a page loads comes from this server; and `allow_template_override=NO`, so
   `?template=lab` cannot bring the CDN back.
 - an optional token (`--token`): participants open `http://HOST:PORT/?token=T` once.
+- only widget traffic reaches a kernel from a browser (`allowed_message_types`: comm
+  messages and kernel info): a page cannot run code, read the workshop secret or another
+  participant's sandbox. Every kernel starts with `kernel_hooks.install()` (an IPython
+  startup file in `<workshop dir>/ipython`): malformed or unknown widget messages get a short
+  answer, and no traceback or server path leaves the kernel.
+- the facilitator view (`/workshop/facilitator?facilitator=F`, a secret of its own, printed
+  at start) reads counts from each participant's emulator account (`truth.py`), progress
+  from the ledger, and has "reset everyone" and "end workshop" (kernels stopped, ledger
+  kept).
 - kernels of the app keep their sandboxes in `KIT_WORKSHOP_DIR` (SQLite, shared, surviving
   kernel restarts); kernels of the lessons keep an in-memory emulator each
   (`KIT_EMULATOR_DB=:memory:`), so no participant's lesson sees another's objects.
@@ -21,18 +30,23 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import tornado.escape
+import tornado.ioloop
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from traitlets.config import Config
 from voila.app import Voila
 
+from . import truth
 from .ledger import Ledger
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +66,20 @@ DEFAULT_POOL = 10
 DEFAULT_CULL_IDLE = 20 * 60  # seconds a kernel with no page connected may sit idle
 DEFAULT_CULL_INTERVAL = 60
 DEFAULT_REFILL_DELAY = 20.0  # seconds before a used pool kernel is replaced (see below)
+# What a browser may send a kernel: the widgets' comm messages and kernel info. Voilà's pages
+# need nothing else (the notebook is executed by the server), and anything else
+# (execute_request, inspect_request…) would let a page run code in its kernel.
+BROWSER_MESSAGES = ["kernel_info_request", "comm_info_request", "comm_open", "comm_msg",
+                    "comm_close"]
+STARTUP_FILE = """\
+# Made by helpers/workshop/server.py for the workshop's kernels: see kernel_hooks.py.
+try:
+    from helpers.workshop import kernel_hooks
+    kernel_hooks.install()
+except Exception as error:  # never a traceback into a participant's page
+    import sys
+    sys.__stderr__.write(f"[kit workshop kernel] hooks not installed: {type(error).__name__}\\n")
+"""
 
 
 def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
@@ -85,7 +113,18 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval
     c.MappingKernelManager.cull_connected = False
+    c.MappingKernelManager.allowed_message_types = list(BROWSER_MESSAGES)
     return c
+
+
+def kernel_profile(workshop_dir: Path) -> Path:
+    """The IPython directory of the workshop's kernels: a startup file that installs
+    `kernel_hooks` (the boundary, lesson progress). Returns the directory (IPYTHONDIR)."""
+    ipython_dir = workshop_dir / "ipython"
+    startup = ipython_dir / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-kit-workshop.py").write_text(STARTUP_FILE)
+    return ipython_dir
 
 
 def workshop_environment(workshop_dir: Path) -> dict[str, str]:
@@ -96,6 +135,7 @@ def workshop_environment(workshop_dir: Path) -> dict[str, str]:
         "KIT_BACKEND": "emulator",               # even if .env holds test keys
         "KIT_WORKSHOP_DIR": str(workshop_dir),   # the app's sandboxes (shared SQLite)
         "KIT_EMULATOR_DB": ":memory:",           # the lessons: one emulator per kernel
+        "IPYTHONDIR": str(workshop_dir / "ipython"),  # kernel_hooks (see kernel_profile)
     }
 
 
@@ -112,15 +152,51 @@ td,th{{padding:4px 16px 4px 0;text-align:left}} .num{{font-size:28px;font-weight
 </style></head><body>{body}</body></html>"""
 
 
+LANDING_JS = """<script>
+// The lessons' links carry this browser's participant id (the same one the app keeps in
+// localStorage), so the facilitator sees which lesson each participant is in.
+(function () {
+  const KEY = 'kit-workshop-participant';
+  let id = null;
+  try {
+    id = window.localStorage.getItem(KEY);
+    if (!id) {
+      const bytes = new Uint8Array(16);
+      crypto.getRandomValues(bytes);
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      window.localStorage.setItem(KEY, id);
+    }
+  } catch (e) { return; }
+  document.querySelectorAll('a.kit-lesson').forEach((a) => {
+    const url = new URL(a.href, window.location.href);
+    url.searchParams.set('participant', id);
+    a.href = url.toString();
+  });
+})();
+</script>"""
+ENDED = ("<h1>The workshop has ended</h1><p>Thank you for taking part. The facilitator has"
+         " stopped the workshop's kernels; to practise on your own machine, clone the kit and"
+         " run <code>python3 kit.py</code>.</p>")
+
+
+def ended(settings: dict[str, Any]) -> bool:
+    return bool(settings.get("kit_workshop_ended"))
+
+
 class LandingHandler(JupyterHandler):
     """`/`: the app first, then the step-by-step lessons, each opened as an app."""
 
     @tornado.web.authenticated
     def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        if ended(self.settings):
+            self.finish(PAGE.format(title="Workshop", head="", body=ENDED))
+            return
         base = self.base_url
         lessons = "".join(
-            f"<li><a href='{url_path_join(base, 'voila/render', name)}'>{html.escape(title)}"
-            f"</a></li>" for name, title in LESSONS.items() if (NOTEBOOKS / name).exists())
+            f"<li><a class='kit-lesson' href='{url_path_join(base, 'voila/render', name)}'>"
+            f"{html.escape(title)}</a></li>"
+            for name, title in LESSONS.items() if (NOTEBOOKS / name).exists())
         body = (
             "<h1>Stripe payments for existing customers</h1>"
             f"<a class='app' href='{url_path_join(base, 'voila/render', APP_NOTEBOOK)}'>"
@@ -129,20 +205,92 @@ class LandingHandler(JupyterHandler):
             " watch the webhook events and your orders arrive. Everything you do stays in"
             " your own sandbox (this browser keeps it: a reload brings it back).</p>"
             "<h2>The lessons, step by step</h2>"
-            f"<ul>{lessons}</ul>"
-            "<p style='color:#57606a'>Facilitator: <a href='"
-            f"{url_path_join(base, 'workshop/facilitator')}'>"
-            "who is here, payments, errors</a>.</p>")
-        self.set_header("Cache-Control", "no-store")
+            f"<ul>{lessons}</ul>{LANDING_JS}")
         self.finish(PAGE.format(title="Workshop", head="", body=body))
 
 
-class FacilitatorHandler(JupyterHandler):
-    """`/workshop/facilitator` (HTML, refreshes itself) and `/workshop/facilitator.json`:
-    counts only, never a key, a secret or a participant's data."""
+# ---- the preheated pool ----------------------------------------------------------------------
 
-    def initialize(self, ledger_path: Path) -> None:
-        self.ledger_path = ledger_path
+def pool_status(manager: Any) -> tuple[int, int]:
+    """(kernels ready, kernels wanted) in the preheated pools: ready = started and the
+    notebook executed, so an arriving participant is served at once."""
+    config = getattr(manager, "kernel_pools_config", None) or {}
+    wanted = sum(int((v or {}).get("pool_size", 0)) for k, v in config.items() if k != "default")
+    ready = 0
+    for pool in list((getattr(manager, "_pools", None) or {}).values()):
+        for task in list(pool):
+            if not task.done() or task.cancelled() or task.exception() is not None:
+                continue
+            render = (task.result() or {}).get("task")
+            if render is None or render.done():
+                ready += 1
+    return ready, wanted
+
+
+def kernels_word(n: int) -> str:
+    return f"{n} kernel" if n == 1 else f"{n} kernels"
+
+
+class PoolMonitor:
+    """Prints the pool's warm-up (`pool warming: 3/10 kernels ready`) as it changes and one
+    line when it is full (`pool ready: 10 kernels`), once; the facilitator view shows
+    `status()`."""
+
+    def __init__(self, manager: Any, out: Any = None) -> None:
+        self.manager = manager
+        self.out = out or sys.stdout
+        self.last: tuple[int, int] | None = None
+        self.was_ready = False
+
+    def status(self) -> dict[str, Any]:
+        ready, wanted = pool_status(self.manager)
+        return {"ready": ready, "wanted": wanted, "was_ready": self.was_ready,
+                "line": self.line(ready, wanted)}
+
+    def line(self, ready: int, wanted: int) -> str:
+        if self.was_ready or ready >= wanted:
+            return f"pool ready: {kernels_word(wanted)}"
+        return f"pool warming: {ready}/{wanted} ready"
+
+    def poll(self) -> None:
+        ready, wanted = pool_status(self.manager)
+        if wanted <= 0 or self.was_ready or (ready, wanted) == self.last:
+            return
+        self.last = (ready, wanted)
+        if ready >= wanted:
+            self.was_ready = True
+        print(self.line(ready, wanted), file=self.out, flush=True)
+
+
+# ---- the facilitator -------------------------------------------------------------------------
+
+class FacilitatorBase(JupyterHandler):
+    """Pages for the facilitator only: they need the facilitator's secret (`facilitator=`
+    in the URL or the form), which the server prints at start; participants have only the
+    room's token."""
+
+    def initialize(self, workshop_dir: Path, facilitator_token: str) -> None:
+        self.workshop_dir = workshop_dir
+        self.facilitator_token = facilitator_token
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.workshop_dir / "ledger.sqlite3"
+
+    def given_secret(self) -> str:
+        return self.get_argument("facilitator", "") or \
+            self.request.headers.get("X-Kit-Facilitator", "")
+
+    def allowed(self) -> bool:
+        given = self.given_secret()
+        return bool(self.facilitator_token) and hmac.compare_digest(
+            given.encode(), self.facilitator_token.encode())
+
+    def refuse(self) -> None:
+        self.set_status(403)
+        self.finish(PAGE.format(title="Facilitator", head="", body=(
+            "<h1>Facilitator only</h1><p>Open the facilitator URL the server printed when it"
+            " started (it ends with <code>facilitator=…</code>).</p>")))
 
     def _live_pids(self) -> set[int] | None:
         """Process ids of kernels that have at least one page connected, if we can tell."""
@@ -161,34 +309,73 @@ class FacilitatorHandler(JupyterHandler):
         return pids
 
     def summary(self) -> dict[str, Any]:
+        counts = truth.account_counts(self.workshop_dir / "emulator.sqlite3")
         if not self.ledger_path.exists():
-            found: dict[str, Any] = Ledger(":memory:").summary([])
+            found: dict[str, Any] = Ledger(":memory:").summary([], counts)
         else:
             ledger = Ledger(self.ledger_path)
             try:
-                found = ledger.summary(self._live_pids())
+                found = ledger.summary(self._live_pids(), counts)
             finally:
                 ledger.close()
         manager = self.settings.get("kernel_manager")
         found["kernels"] = len(manager.list_kernel_ids()) if manager is not None else None
+        monitor = self.settings.get("kit_pool_monitor")
+        found["pool"] = monitor.status() if monitor is not None else None
+        found["ended"] = ended(self.settings)
         return found
+
+
+class FacilitatorHandler(FacilitatorBase):
+    """`/workshop/facilitator` (HTML, refreshes itself) and `/workshop/facilitator.json`:
+    counts and progress only, never a key, a secret or a participant's personal data."""
 
     @tornado.web.authenticated
     def get(self, fmt: str | None = None) -> None:
-        summary = self.summary()
         self.set_header("Cache-Control", "no-store")
+        if not self.allowed():
+            self.refuse()
+            return
+        summary = self.summary()
         if fmt == ".json":
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps(summary))
             return
+        self.finish(self.render_page(summary))
 
+    def render_page(self, summary: dict[str, Any]) -> str:
         def rows(counts: dict[str, int]) -> str:
             return "".join(f"<tr><td>{html.escape(str(k))}</td><td>{v}</td></tr>"
                            for k, v in sorted(counts.items())) or \
                 "<tr><td colspan=2><i>none</i></td></tr>"
 
+        def person(p: dict[str, Any]) -> str:
+            cells = [html.escape(p["participant"]), "●" if p["connected"] else "",
+                     html.escape(p["notebook"] or "—"),
+                     html.escape(", ".join(p["passed"]) or "—"),
+                     html.escape(", ".join(p["tried"]) or "—"),
+                     str(p["payments"]), str(p["succeeded"]), str(p["events"])]
+            return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+        secret = html.escape(self.given_secret(), quote=True)
+        pool = summary.get("pool") or {}
+        pool_line = html.escape(pool.get("line") or "no preheated pool") \
+            if pool.get("wanted") else "no preheated pool: each page starts its own kernel"
+
+        def action(name: str, label: str, confirm: str) -> str:
+            return (f"<form method='post' style='display:inline' action='"
+                    f"{url_path_join(self.base_url, 'workshop/facilitator', name)}'"
+                    f" onsubmit=\"return confirm('{confirm}')\">{self.xsrf_form_html()}"
+                    f"<input type='hidden' name='facilitator' value='{secret}'>"
+                    f"<button type='submit'>{label}</button></form> ")
+
+        people = "".join(person(p) for p in summary["people"]) or \
+            "<tr><td colspan=8><i>nobody yet</i></td></tr>"
         body = (
-            "<h1>Facilitator view</h1><table><tr>"
+            "<h1>Facilitator view</h1>"
+            + ("<p><b>The workshop has ended</b>: kernels stopped, the ledger kept.</p>"
+               if summary["ended"] else "")
+            + f"<p id='pool'>{pool_line}</p><table><tr>"
             f"<td><div class='num' id='connected'>{summary['connected']}</div>connected</td>"
             f"<td><div class='num' id='participants'>{summary['participants']}</div>"
             "participants so far</td>"
@@ -196,10 +383,112 @@ class FacilitatorHandler(JupyterHandler):
             f"<td><div class='num' id='errors'>{summary['errors']}</div>errors</td></tr></table>"
             f"<h2>Payments by status</h2><table>{rows(summary['payments_by_status'])}</table>"
             f"<h2>Errors by code</h2><table>{rows(summary['errors_by_code'])}</table>"
-            f"<p style='color:#57606a'>{summary['kernels']} kernels running (preheated ones"
-            " included). This page refreshes every 5 seconds and shows counts only.</p>")
-        self.finish(PAGE.format(title="Facilitator", body=body,
-                                head="<meta http-equiv='refresh' content='5'>"))
+            "<h2>Participants</h2><table id='people'><tr><th>sandbox</th><th>here</th>"
+            "<th>notebook</th><th>exercises passed</th><th>tried</th><th>payments</th>"
+            f"<th>succeeded</th><th>events</th></tr>{people}</table>"
+            "<h2>The room</h2><p>"
+            + action("reset", "Reset everyone",
+                     "Empty every sandbox and stop every participant kernel?")
+            + action("end", "End workshop",
+                     "Stop every kernel and close the workshop? The ledger is kept.")
+            + "</p><p style='color:#57606a'>"
+            f"{summary['kernels']} kernels running (preheated ones included). Payments and"
+            " errors are read from each participant's sandbox on this server; progress from"
+            " the lessons' exercise checks. This page refreshes every 5 seconds.</p>")
+        return PAGE.format(title="Facilitator", body=body,
+                           head="<meta http-equiv='refresh' content='5'>")
+
+
+class FacilitatorActionHandler(FacilitatorBase):
+    """POST `/workshop/facilitator/reset` (every sandbox emptied, participants' kernels
+    stopped: a reload starts again) and `/workshop/facilitator/end` (every kernel stopped,
+    no new page served, the ledger kept)."""
+
+    @tornado.web.authenticated
+    async def post(self, action: str) -> None:
+        if not self.allowed():
+            self.refuse()
+            return
+        if action == "reset":
+            done = await reset_everyone(self.settings["kernel_manager"], self.workshop_dir)
+        else:
+            done = await end_workshop(self.settings, self.workshop_dir)
+        if "application/json" in self.request.headers.get("Accept", ""):
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(done))
+            return
+        self.redirect(url_path_join(self.base_url, "workshop/facilitator")
+                      + "?facilitator=" + tornado.escape.url_escape(self.given_secret()))
+
+
+def pooled_kernel_ids(manager: Any) -> set[str]:
+    ids = set()
+    for pool in list((getattr(manager, "_pools", None) or {}).values()):
+        for task in list(pool):
+            if task.done() and not task.cancelled() and task.exception() is None:
+                ids.add((task.result() or {}).get("kernel_id"))
+    return ids
+
+
+async def reset_everyone(manager: Any, workshop_dir: Path) -> dict[str, Any]:
+    """Stop every participant's kernel (the preheated ones, used by nobody yet, stay), then
+    empty every sandbox: emulator account, app state, order book. Progress is kept."""
+    from ..emulator import Emulator
+
+    pooled = pooled_kernel_ids(manager)
+    stopped = 0
+    for kernel_id in list(manager.list_kernel_ids()):
+        if kernel_id not in pooled:
+            await manager.shutdown_kernel(kernel_id)
+            stopped += 1
+    ledger = Ledger(workshop_dir / "ledger.sqlite3")
+    try:
+        accounts = ledger.accounts()
+        database = workshop_dir / "emulator.sqlite3"
+        if database.exists():
+            emulator = Emulator(database)
+            try:
+                for account in accounts:
+                    emulator.reset(account)
+            finally:
+                emulator.store.close()
+        for account in accounts:
+            ledger.forget(account)
+            book = workshop_dir / "orders" / f"{account}.sqlite3"
+            for leftover in (book, Path(f"{book}-wal"), Path(f"{book}-shm")):
+                leftover.unlink(missing_ok=True)  # its kernels are stopped
+    finally:
+        ledger.close()
+    return {"kernels_stopped": stopped, "sandboxes_reset": len(accounts)}
+
+
+async def end_workshop(settings: dict[str, Any], workshop_dir: Path) -> dict[str, Any]:
+    """Stop every kernel, the preheated ones too, and serve no new page; keep the ledger."""
+    import time
+
+    manager = settings["kernel_manager"]
+    settings["kit_workshop_ended"] = True
+    config = dict(getattr(manager, "kernel_pools_config", {}) or {})
+    manager.kernel_pools_config = {k: {**(v or {}), "pool_size": 0} for k, v in config.items()}
+    running = len(manager.list_kernel_ids())
+    await manager.shutdown_all()
+    ledger = Ledger(workshop_dir / "ledger.sqlite3")
+    try:
+        ledger.set_setting("ended_at", str(time.time()))
+    finally:
+        ledger.close()
+    return {"kernels_stopped": running, "ended": True}
+
+
+class EndedGuard:
+    """Mixed into Voilà's page and kernel handlers: after "end workshop", a page says so."""
+
+    def prepare(self) -> Any:
+        if ended(self.settings):  # type: ignore[attr-defined]
+            self.set_status(410)  # type: ignore[attr-defined]
+            self.finish(PAGE.format(title="Workshop", head="", body=ENDED))  # type: ignore
+            return None
+        return super().prepare()  # type: ignore[misc]
 
 
 class WorkshopVoila(Voila):
@@ -207,32 +496,45 @@ class WorkshopVoila(Voila):
 
     name = "voila-workshop"
     workshop_dir = Path(os.environ.get("KIT_WORKSHOP_DIR") or REPO_ROOT / ".kit" / "workshop")
+    facilitator_token = ""
 
     def init_handlers(self) -> list:
         base = self.server_url
-        from ..widget_static import handlers as widget_module  # the Payment Element's code
-
+        settings = {"workshop_dir": self.workshop_dir,
+                    "facilitator_token": self.facilitator_token}
         ours = [
-            *widget_module(base),
             (base, LandingHandler),
             (url_path_join(base, r"/workshop/facilitator(\.json)?"), FacilitatorHandler,
-             {"ledger_path": self.workshop_dir / "ledger.sqlite3"}),
+             settings),
+            (url_path_join(base, r"/workshop/facilitator/(reset|end)"),
+             FacilitatorActionHandler, settings),
         ]
-        return ours + super().init_handlers()
+        theirs = []
+        for pattern, handler, *rest in super().init_handlers():
+            if "voila/render" in pattern or "/channels" in pattern:
+                handler = type("Workshop" + handler.__name__, (EndedGuard, handler), {})
+            theirs.append((pattern, handler, *rest))
+        # (Voilà makes its kernel manager and tornado app in start(), just before this)
+        monitor = PoolMonitor(self.kernel_manager)
+        self.app.settings["kit_pool_monitor"] = monitor
+        tornado.ioloop.PeriodicCallback(monitor.poll, 500).start()
+        return ours + theirs
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
           pool_size: int = DEFAULT_POOL, cull_idle: int = DEFAULT_CULL_IDLE,
           cull_interval: int = DEFAULT_CULL_INTERVAL, refill_delay: float = DEFAULT_REFILL_DELAY,
-          workshop_dir: Path | None = None) -> None:
+          workshop_dir: Path | None = None, facilitator_token: str = "") -> None:
     """Run the workshop server until Ctrl-C."""
     workshop_dir = Path(workshop_dir or os.environ.get("KIT_WORKSHOP_DIR")
                         or REPO_ROOT / ".kit" / "workshop").resolve()
     workshop_dir.mkdir(parents=True, exist_ok=True)
+    kernel_profile(workshop_dir)
     os.environ.update(workshop_environment(workshop_dir))
     for name in ("KIT_DETERMINISTIC", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
         os.environ.pop(name, None)
     WorkshopVoila.workshop_dir = workshop_dir
+    WorkshopVoila.facilitator_token = facilitator_token
     config = workshop_config(host=host, port=port, token=token, pool_size=pool_size,
                              cull_idle=cull_idle, cull_interval=cull_interval,
                              refill_delay=refill_delay)

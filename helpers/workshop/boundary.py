@@ -1,0 +1,192 @@
+"""The boundary between a participant's browser and a workshop kernel: nothing but a short
+message crosses it when something goes wrong.
+
+Installed in every kernel the workshop server starts (an IPython startup file, see
+`server.kernel_profile`), never in a notebook you run yourself:
+
+- widget messages: a comm message that is not a JSON object, names no `method`, names an
+  unknown method or an unknown anywidget command, or whose handler raises, is answered on the
+  widget's own comm with `{"kind": "kit-error", "message": ...}` (and, for an anywidget
+  command, with a command response carrying `{"error": {"message": ...}}`, so the browser's
+  `invoke` resolves); ipywidgets would otherwise print a traceback to iopub.
+- tracebacks: whatever still reaches IPython's traceback display (a button's callback, a
+  cell) goes out as one line, `ErrorName: message` with server paths removed; the whole
+  traceback goes to the server's terminal only.
+- output streams and warnings: absolute paths of this machine (the repository, the Python
+  installation, the home directory) are shortened before they leave.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WIDGET_METHODS = ("update", "request_state", "custom", "echo_update")
+SHORT = "Something went wrong on the server ({name}). Try again, or ask the facilitator."
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-@+~]+){2,}")
+_installed = False
+
+
+def scrub(text: str) -> str:
+    """`text` without absolute paths of this machine (a path of 2+ parts becomes `…`)."""
+    for root in sorted({str(REPO_ROOT), sys.prefix, sys.base_prefix, str(Path.home())},
+                       key=len, reverse=True):
+        if root and len(root) > 1:
+            text = text.replace(root, "…")
+    return _PATH.sub("…", text)
+
+
+def short_error(error: BaseException | str) -> str:
+    """One line for a browser: the error's kind and its message, without paths."""
+    if isinstance(error, str):
+        return scrub(error)[:300]
+    message = scrub(str(error))[:200]
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def log_to_server(text: str) -> None:
+    """The full story, for the facilitator's terminal (the kernel's real stderr)."""
+    try:
+        sys.__stderr__.write(f"[kit workshop kernel] {text}\n")
+        sys.__stderr__.flush()
+    except Exception:
+        pass
+
+
+def _reply(widget: Any, message: str, content: Any = None) -> None:
+    try:
+        if isinstance(content, dict) and content.get("kind") == "anywidget-command" \
+                and "id" in content:
+            widget.send({"id": content["id"], "kind": "anywidget-command-response",
+                         "response": {"error": {"type": "kit_error", "message": message}}})
+        widget.send({"kind": "kit-error", "message": message})
+    except Exception:  # a closed comm: nobody to tell
+        pass
+
+
+def handle_widget_message(widget: Any, msg: Any, original: Any) -> None:
+    """ipywidgets' `Widget._handle_msg`, with every way out a short answer."""
+    try:
+        data = msg["content"]["data"]
+        method = data["method"] if isinstance(data, dict) else None
+    except (KeyError, TypeError):
+        data, method = None, None
+    if method not in WIDGET_METHODS:
+        what = "a malformed widget message" if method is None else \
+            f"an unknown widget method {str(method)[:40]!r}"
+        log_to_server(f"refused {what} for {type(widget).__name__}")
+        _reply(widget, f"The server could not use {short_error(what)}.")
+        return
+    if method != "custom":
+        try:
+            original(widget, msg)
+        except Exception as error:
+            log_to_server("".join(traceback.format_exception(error)))
+            _reply(widget, SHORT.format(name=type(error).__name__))
+        return
+    content = data.get("content")
+    buffers = msg.get("buffers") or []
+    if isinstance(content, dict) and content.get("kind") == "anywidget-command":
+        known = getattr(type(widget), "_anywidget_commands", {}) or {}
+        if content.get("name") not in known or "msg" not in content:
+            name = str(content.get("name"))[:40]
+            log_to_server(f"refused an unknown command {name!r} for {type(widget).__name__}")
+            _reply(widget, f"Unknown widget command {short_error(name)!r}.", content)
+            return
+    from ipywidgets.widgets.widget import Widget
+
+    if type(widget)._handle_custom_msg is not Widget._handle_custom_msg:  # its own handler
+        try:
+            widget._handle_custom_msg(content, buffers)
+        except Exception as error:
+            log_to_server("".join(traceback.format_exception(error)))
+            _reply(widget, SHORT.format(name=type(error).__name__), content)
+        return
+    for callback in list(widget._msg_callbacks.callbacks):
+        try:
+            callback(widget, content, buffers)
+        except Exception as error:
+            log_to_server("".join(traceback.format_exception(error)))
+            _reply(widget, SHORT.format(name=type(error).__name__), content)
+
+
+def _guard_widgets() -> None:
+    from ipywidgets.widgets.widget import Widget
+
+    original = Widget._handle_msg
+    if getattr(original, "_kit_guarded", False):
+        return
+
+    def guarded(self: Any, msg: Any) -> None:
+        handle_widget_message(self, msg, original)
+
+    guarded._kit_guarded = True  # type: ignore[attr-defined]
+    Widget._handle_msg = guarded
+
+
+def _short_tracebacks(shell: Any) -> None:
+    original = shell._showtraceback
+
+    def short(etype: Any, evalue: Any, stb: Any) -> None:
+        log_to_server("\n".join(stb) if isinstance(stb, list) else str(stb))
+        name = getattr(etype, "__name__", "Error")
+        line = f"{name}: {scrub(str(evalue))[:200]}"
+        original(etype, scrub(str(evalue))[:200], [line])
+
+    shell._showtraceback = short
+    kernel = getattr(shell, "kernel", None)
+    do_execute = getattr(kernel, "do_execute", None)
+    if do_execute is not None:
+        async def scrubbed_execute(*args: Any, **kwargs: Any) -> Any:
+            reply = do_execute(*args, **kwargs)
+            if hasattr(reply, "__await__"):
+                reply = await reply
+            if isinstance(reply, dict) and reply.get("status") == "error":
+                reply["evalue"] = scrub(str(reply.get("evalue", "")))[:200]
+                reply["traceback"] = [f"{reply.get('ename')}: {reply['evalue']}"]
+            return reply
+
+        kernel.do_execute = scrubbed_execute
+
+
+def _scrub_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        write = getattr(stream, "write", None)
+        if write is None or getattr(write, "_kit_scrubbed", False):
+            continue
+
+        def scrubbed(text: str, _write: Any = write) -> Any:
+            return _write(scrub(text) if isinstance(text, str) else text)
+
+        scrubbed._kit_scrubbed = True  # type: ignore[attr-defined]
+        try:
+            stream.write = scrubbed
+        except (AttributeError, TypeError):
+            pass
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: Any = None) -> None:
+        log_to_server(f"{filename}:{lineno}: {category.__name__}: {message}")
+
+    warnings.showwarning = show  # warnings go to the server's terminal, not the page
+
+
+def install(shell: Any = None) -> None:
+    """Guard this kernel (idempotent). `shell`: the IPython shell, found when not given."""
+    global _installed
+    if _installed:
+        return
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    _guard_widgets()
+    if shell is not None:
+        _short_tracebacks(shell)
+        _scrub_streams()
+    _installed = True

@@ -178,8 +178,8 @@ def _offset(page: Any) -> int:
     if page in (None, ""):
         return 0
     try:
-        text = str(page)
-        raw = base64.urlsafe_b64decode(text.removeprefix("page_") + "=" * (-len(text) % 4))
+        text = str(page).removeprefix("page_")
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         kind, _, number = raw.decode().partition(":")
         if kind == "kit" and number.isdigit():
             return int(number)

@@ -15,7 +15,13 @@ import stripe
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.http_client import EmulatorHTTPClient
 from helpers.emulator.payment_intents import PUBLISHABLE_FIELDS
-from helpers.emulator.shapes import RESOURCES, enum_values, fields, inner_classes
+from helpers.emulator.shapes import (
+    RESOURCES,
+    absent_when_unset,
+    enum_values,
+    fields,
+    inner_classes,
+)
 
 RETURN_URL = "https://example.com/done"
 
@@ -63,7 +69,8 @@ def problems(obj: Any, cls: type, where: str, top: bool, publishable: bool = Fal
             found += problems(value, RESOURCES[value["object"]], f"{where}.{key}", top=True)
     if top:
         per_type = enum_values(declared.get("type", "")) if cls is stripe.PaymentMethod else set()
-        expected = set(declared) - per_type - {"deleted"} - NOT_ALWAYS_THERE.get(cls, set())
+        expected = set(declared) - per_type - {"deleted"} - NOT_ALWAYS_THERE.get(cls, set()) \
+            - absent_when_unset(cls)  # left out when unset, as Stripe does
         if publishable and cls is stripe.PaymentIntent:
             expected = set(PUBLISHABLE_FIELDS)
             found += [f"{where}: {name} leaked to a publishable key" for name in obj

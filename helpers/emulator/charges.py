@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import charge_details
 from .context import Context, list_envelope
 from .routing import route
 
@@ -11,14 +12,13 @@ from .routing import route
 def record(ctx: Context, pi: dict[str, Any], pm: dict[str, Any], *, status: str,
            captured: bool = True, failure: tuple[str, str] | None = None) -> dict[str, Any]:
     """Create the charge for an attempt: `succeeded`, `pending` or `failed`."""
-    card = pm.get("card") or {}
-    outcome_type = "authorized" if status != "failed" else "issuer_declined"
     charge = {
         "id": ctx.new_id("ch"),
         "object": "charge",
         "amount": pi["amount"],
         "amount_captured": pi["amount"] if status == "succeeded" and captured else 0,
         "amount_refunded": 0,
+        "disputed": False,
         "billing_details": pm.get("billing_details"),
         "captured": status == "succeeded" and captured,
         "created": ctx.now,
@@ -29,21 +29,14 @@ def record(ctx: Context, pi: dict[str, Any], pm: dict[str, Any], *, status: str,
         "failure_message": failure[1] if failure else None,
         "livemode": False,
         "metadata": dict(pi.get("metadata") or {}),
-        "outcome": {
-            "network_status": "declined_by_network" if failure else "approved_by_network",
-            "reason": failure[0] if failure else None,
-            "risk_level": "normal",
-            "seller_message": "The bank did not return any further details with this decline."
-            if failure else "Payment complete.",
-            "type": outcome_type,
-        },
+        "outcome": charge_details.outcome(pm, failure),
         "paid": status == "succeeded",
         "payment_intent": pi["id"],
         "payment_method": pm["id"],
         "payment_method_details": {
             "type": pm["type"],
-            pm["type"]: {key: card.get(key) for key in
-                         ("brand", "country", "exp_month", "exp_year", "funding", "last4")}
+            pm["type"]: charge_details.card_details(pi, pm, status=status, captured=captured,
+                                                    now=ctx.now)
             if pm["type"] == "card" else {},
         },
         "receipt_email": pi.get("receipt_email"),

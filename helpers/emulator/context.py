@@ -64,7 +64,7 @@ class Context:
             raise missing(kind, str(object_id), param)
 
     def save(self, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.store.put(self.account, complete(obj))
+        return self.store.put(self.account, complete(obj, deep=True))
 
     def require_secret_key(self) -> None:
         if self.publishable:

@@ -1,8 +1,11 @@
 """Object shapes from stripe-python's resource classes: the authority for field names.
 
 stripe-python's classes (generated from Stripe's OpenAPI spec) annotate every field an API
-object has. The emulator fills any field it does not model with `null`, so responses carry the
-full set of keys, and the contract tests check that no field is invented and enums are valid.
+object has, nested objects included (`Charge.Outcome`, `Charge.PaymentMethodDetails.Card`).
+`complete()` builds every object to that shape: each declared field is there, `null` only where
+the annotation is Optional, a non-Optional nested object is filled in with its own fields, and a
+field Stripe leaves out when unset (optional_fields.ABSENT_WHEN_UNSET) is left out, never null.
+The shape tests walk every object the emulator serves against the same classes.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 import stripe
 
+from .optional_fields import ABSENT_WHEN_UNSET
+
 RESOURCES: dict[str, type] = {
     "charge": stripe.Charge,
     "customer": stripe.Customer,
@@ -20,8 +25,24 @@ RESOURCES: dict[str, type] = {
     "event": stripe.Event,
     "payment_intent": stripe.PaymentIntent,
     "payment_method": stripe.PaymentMethod,
+    "refund": stripe.Refund,
+    "setup_intent": stripe.SetupIntent,
     "webhook_endpoint": stripe.WebhookEndpoint,
 }
+
+
+@functools.cache
+def register(object_name: str) -> type | None:
+    """Add a resource by its `object` name, from stripe-python's own map of object names to
+    classes (complete() does, for any object it meets); returns the class, None if unknown."""
+    if object_name not in RESOURCES:
+        from stripe._object_classes import get_object_class
+
+        cls = get_object_class("V1", object_name)
+        if cls is None or not issubclass(cls, stripe.APIResource):  # lists, unknown names
+            return None
+        RESOURCES[object_name] = cls
+    return RESOURCES[object_name]
 PAYMENT_METHOD = RESOURCES["payment_method"]  # stripe's module attributes load lazily, per access
 
 # Fields Stripe leaves out unless `expand[]` asks for them ("includable"): the Customer's
@@ -40,7 +61,10 @@ def included(obj: dict[str, Any], name: str) -> Any:
                 "url": f"/v1/customers/{obj.get('id')}/{name}"}
     if name == "invoice_credit_balance":
         return {}
-    return None  # cash_balance, tax: not modelled by the emulator
+    if name == "tax":  # a customer with no address: Stripe cannot place it (UNCONFIRMED values)
+        return {"automatic_tax": "unrecognized_location", "ip_address": None, "location": None,
+                "provider": "stripe"}
+    return None  # cash_balance: not modelled by the emulator
 _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
@@ -75,26 +99,94 @@ def inner_classes(cls: type, annotation: str) -> list[type]:
             and issubclass(getattr(cls, n), stripe.StripeObject)]
 
 
+def is_optional(annotation: str) -> bool:
+    """May the field be null? (`Optional[X]` is printed as `Union[X, NoneType]` for unions.)"""
+    return annotation.startswith(("typing.Optional[", "Optional[")) \
+        or annotation.endswith(", NoneType]")
+
+
+def absent_when_unset(cls: type) -> frozenset[str]:
+    """Fields of this class that Stripe leaves out, rather than null, when they do not apply."""
+    return ABSENT_WHEN_UNSET.get(cls.__qualname__, frozenset())
+
+
+# Classes whose per-type fields (`card`, `sepa_debit`, … 50 of them) appear only for their own
+# `type`: the PaymentMethod and a charge's payment_method_details.
+PER_TYPE = {"PaymentMethod", "Charge.PaymentMethodDetails"}
+_SCALAR_DEFAULTS = {"<class 'bool'>": False, "<class 'int'>": 0}
+
+
 @functools.cache
-def _null_fields(cls: type, own_type: str | None) -> tuple[str, ...]:
-    """The fields complete() fills, in the resource class's order (computed once per shape)."""
+def _plan(cls: type, own_type: str | None) -> tuple[tuple[str, int, Any], ...]:
+    """How complete() treats each field of `cls`, worked out once per (class, type).
+
+    Each entry is (name, action, detail): 0 = fill with None when missing, 1 = leave out when
+    unset (drop a None), 2 = fill a missing non-Optional nested object (detail: its class),
+    3 = fill a missing non-Optional scalar or list (detail: the default), 4 = recurse only
+    (detail: the nested class, for a value that is there).
+    """
     known = fields(cls)
-    # A PaymentMethod carries only its own type's details (`card`, `sepa_debit`…), not all 50.
-    per_type = enum_values(known["type"]) if "type" in known and cls is stripe.PaymentMethod \
+    qualname = cls.__qualname__
+    per_type = enum_values(known["type"]) if qualname in PER_TYPE and "type" in known \
         else set()
-    left_out = INCLUDABLE.get(getattr(cls, "OBJECT_NAME", ""), frozenset())
-    return tuple(name for name in known
-                 if name != "deleted" and name not in left_out
-                 and (name not in per_type or name == own_type))
+    left_out = INCLUDABLE.get(getattr(cls, "OBJECT_NAME", "") or "", frozenset())
+    absent = absent_when_unset(cls)
+    plan: list[tuple[str, int, Any]] = []
+    for name, annotation in known.items():
+        if name == "deleted" or name in left_out:
+            continue
+        if name in per_type and name != own_type:
+            continue
+        inner = [c for c in inner_classes(cls, annotation)
+                 if not getattr(c, "OBJECT_NAME", None)]  # not an expandable resource
+        nested = inner[0] if len(inner) == 1 and "List[" not in annotation else None
+        if name in absent:
+            plan.append((name, 1, nested))
+        elif is_optional(annotation):
+            plan.append((name, 0, nested))
+        elif nested is not None:
+            plan.append((name, 2, nested))
+        elif annotation in _SCALAR_DEFAULTS:
+            plan.append((name, 3, _SCALAR_DEFAULTS[annotation]))
+        elif annotation.startswith(("typing.List[", "List[")):
+            plan.append((name, 3, []))
+        else:
+            plan.append((name, 4, None))
+    return tuple(plan)
 
 
-def complete(obj: dict[str, Any]) -> dict[str, Any]:
-    """Add every field of the object's resource class that the emulator does not model, as null."""
-    cls = RESOURCES.get(obj.get("object", ""))
+def _fill(obj: dict[str, Any], cls: type, deep: bool) -> dict[str, Any]:
+    own_type = obj.get("type") if cls.__qualname__ in PER_TYPE else None
+    for name, action, detail in _plan(cls, own_type if isinstance(own_type, str) else None):
+        if name not in obj:
+            if action == 0:
+                obj[name] = None
+            elif action == 2:
+                obj[name] = _fill({}, detail, True)
+            elif action == 3:
+                obj[name] = list(detail) if isinstance(detail, list) else detail
+            continue
+        value = obj[name]
+        if value is None:
+            if action == 1:
+                del obj[name]
+            elif action == 2:
+                obj[name] = _fill({}, detail, True)
+        elif deep and detail is not None and action != 3 and isinstance(value, dict) \
+                and "object" not in value:
+            _fill(value, detail, True)
+    return obj
+
+
+def complete(obj: dict[str, Any], deep: bool = False) -> dict[str, Any]:
+    """Build the object to its class's shape (see the module's docstring).
+
+    `deep` also completes nested objects (`outcome`, `payment_method_details.card`…): done when
+    an object is saved, since nested objects are stored whole; a read only needs the top
+    level, whose nulls the store leaves out.
+    """
+    name = obj.get("object", "")
+    cls = RESOURCES.get(name) or (register(name) if isinstance(name, str) else None)
     if cls is None:
         return obj
-    own_type = obj.get("type") if cls is PAYMENT_METHOD else None
-    for name in _null_fields(cls, own_type if isinstance(own_type, str) else None):
-        if name not in obj:
-            obj[name] = None
-    return obj
+    return _fill(obj, cls, deep)

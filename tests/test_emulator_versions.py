@@ -133,3 +133,61 @@ def test_a_pinned_endpoint_gets_its_own_version(emulator: Emulator) -> None:
     post(emulator, "/v1/customers", {"name": "Ada"})
     emulator.run_deliveries()
     assert sorted(event["api_version"] for event in received) == ["2024-06-20", LATEST]
+
+
+def test_charges_and_intents_carry_invoice_before_basil(emulator: Emulator) -> None:
+    old = post(emulator, "/v1/payment_intents", intent_params(), version="2025-02-24.acacia")
+    assert old.body["invoice"] is None
+    charge_id = old.body["latest_charge"]
+    charge = emulator.request("GET", f"/v1/charges/{charge_id}", {}, KEY,
+                              {"Stripe-Version": "2024-06-20"})
+    assert charge.status == 200 and charge.body["invoice"] is None
+    expanded = emulator.request("GET", f"/v1/payment_intents/{old.body['id']}",
+                                {"expand": ["latest_charge"]}, KEY,
+                                {"Stripe-Version": "2024-06-20"})
+    assert expanded.body["latest_charge"]["invoice"] is None
+    listed = emulator.request("GET", "/v1/payment_intents", {}, KEY,
+                              {"Stripe-Version": "2024-06-20"})
+    assert all(item["invoice"] is None for item in listed.body["data"])
+    for version in ("2025-03-31.basil", LATEST):
+        now = emulator.request("GET", f"/v1/payment_intents/{old.body['id']}", {}, KEY,
+                               {"Stripe-Version": version})
+        assert "invoice" not in now.body
+
+
+def test_a_decline_carries_invoice_before_basil(emulator: Emulator) -> None:
+    declined = post(emulator, "/v1/payment_intents",
+                    intent_params(payment_method="pm_card_chargeDeclined"), version="2024-06-20")
+    assert declined.status == 402
+    assert declined.body["error"]["payment_intent"]["invoice"] is None
+
+
+def test_events_are_rendered_at_their_version(emulator: Emulator) -> None:
+    received: list[dict[str, Any]] = []
+
+    def receiver(body: bytes, headers: dict[str, str]) -> int:
+        import json
+
+        received.append(json.loads(body))
+        return 200
+
+    url = emulator.add_receiver("render-test", receiver)
+    post(emulator, "/v1/webhook_endpoints", {"url": url, "api_version": LATEST,
+                                             "enabled_events": ["payment_intent.created"]})
+    post(emulator, "/v1/test_helpers/kit/default_api_version", {"api_version": "2024-06-20"})
+    post(emulator, "/v1/payment_intents", intent_params(confirm="false"))
+    emulator.run_deliveries()
+    listed = emulator.request("GET", "/v1/events", {"type": "payment_intent.created"}, KEY,
+                              {"Stripe-Version": LATEST}).body["data"][0]
+    assert listed["api_version"] == "2024-06-20"
+    assert listed["data"]["object"]["invoice"] is None  # as it was when it happened
+    assert received[0]["api_version"] == LATEST  # the endpoint's version, not the account's
+    assert "invoice" not in received[0]["data"]["object"]
+
+
+def test_customer_coupons_before_and_after_basil(emulator: Emulator) -> None:
+    old = post(emulator, "/v1/customers", {"coupon": "SPRING"}, version="2024-06-20")
+    assert old.status == 404 and old.body["error"]["param"] == "coupon"
+    assert old.body["error"]["code"] == "resource_missing"
+    new = post(emulator, "/v1/customers", {"coupon": "SPRING"}, version="2025-03-31.basil")
+    assert new.status == 400 and new.body["error"]["code"] == "parameter_unknown"

@@ -326,8 +326,9 @@ class Emulator:
                 put_path(checked, path_parts, value)
         key = headers.get("idempotency-key") if method == "POST" else None
         if not key:
-            return self._run(route, path_args, checked, params, method, path, account, key_kind,
-                             request_id, None)
+            return versions.render_response(version, self._run(
+                route, path_args, checked, params, method, path, account, key_kind, request_id,
+                None))
         if len(key) > 255:
             raise StripeError(400, "Idempotency keys can be no longer than 255 characters.",
                               param="Idempotency-Key")
@@ -341,8 +342,9 @@ class Emulator:
                 raise self._in_use(key)
             self._in_flight.add(claim)
         try:
-            return self._run(route, path_args, checked, params, method, path, account, key_kind,
-                             request_id, key)
+            return versions.render_response(version, self._run(
+                route, path_args, checked, params, method, path, account, key_kind, request_id,
+                key))
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(claim)

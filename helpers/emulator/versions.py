@@ -20,6 +20,13 @@ the emulator serves:
   `allowed_payment_method_types` does today: exactly those types, no automatic payment
   methods). Source: https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents
   (also shared/reference/stripe-behaviour.md §9).
+- 2025-03-31.basil: `invoice` removed from Charge and PaymentIntent: answers at earlier
+  versions carry `invoice: null` (the emulator has no invoices). `coupon` and `promotion_code`
+  removed from customer create/update: at earlier versions they are accepted by name, and
+  answered "No such coupon"/"No such promotion_code" (no such object can exist here); at basil
+  and later they are unknown parameters. Source: stripe-python's CHANGELOG for 12.0.0
+  ("Breaking changes due to changes in the Stripe API", pinned 2025-03-31.basil), which points
+  to https://docs.stripe.com/changelog/basil
 - Events: `event.api_version` is the account's default version when the event happens, and a
   delivery to an endpoint created with `api_version` says that version (`render_event`). Source:
   https://docs.stripe.com/webhooks/versioning ("data.object is rendered at the account's or
@@ -36,6 +43,13 @@ Found but left out (no shape of ours differs, or it is not a server-side API cha
   https://docs.stripe.com/changelog/clover/2025-09-30/stripejs-deprecated-elements-removal
 - 2026-09-30.endive: Elements' `paymentMethodTypes` option for deferred intents throws
   (Stripe.js): https://docs.stripe.com/changelog/endive/2026-09-30/remove-elements-deferred-intent-payment-method-types
+- 2025-09-30.clover: `link` and `pay_by_bank` removed from PaymentMethod update params
+  (stripe-python 13.0.0 CHANGELOG): the emulator's PaymentMethod update does not take them at
+  any version.
+- 2025-03-31.basil: `naver_pay` removed from PaymentMethod update params (stripe-python 12.0.0
+  CHANGELOG): likewise not served.
+- 2026-03-25.dahlia: no breaking change to these resources in stripe-python 15.0.0's list (its
+  breaking changes are Issuing, PaymentRecords, v2 event destinations and SDK-side decimals).
 - Additive fields (e.g. charge `outcome.advice_code` 2025-01-27.acacia, network advice/decline
   codes 2024-12-18.acacia, `payment_record` on PaymentIntent 2026-09-30.endive) are not
   breaking: older versions would omit them; the emulator sends them at every version.
@@ -52,14 +66,21 @@ from typing import TYPE_CHECKING, Any
 
 import stripe.params
 
-from .context import API_VERSION
-from .errors import StripeError
+from .errors import StripeError, missing
 
 if TYPE_CHECKING:
     from .store import Store
 
-LATEST = API_VERSION  # "2026-10-28.endive"
+LATEST = "2026-10-28.endive"  # stripe-python 16.1.0's pin; context.API_VERSION is the same
+BASIL = "2025-03-31"  # first version without `invoice` on charges and PaymentIntents
 ENDIVE = "2026-09-30"  # first version without a writable payment_method_types
+# Objects that carried `invoice` before basil (a PaymentIntent only in full, not the subset a
+# publishable key reads: that one has no `latest_charge`).
+INVOICE_BEFORE_BASIL = {"charge": "object", "payment_intent": "latest_charge"}
+# Params that basil removed from customer create/update; before it they name a coupon or a
+# promotion code, and the emulator has neither.
+CUSTOMER_DISCOUNT_PARAMS = {"coupon": "coupon", "promotion_code": "promotion_code"}
+CUSTOMER_ROUTES = frozenset({"CustomerCreateParams", "CustomerModifyParams"})
 # Routes whose params lost `payment_method_types` in endive (stripe.params class names).
 PAYMENT_METHOD_TYPES_ROUTES = frozenset({
     "PaymentIntentCreateParams", "PaymentIntentModifyParams", "PaymentIntentConfirmParams",
@@ -136,6 +157,10 @@ class AccountVersions:
 
 def prepare(version: str, params_type: str | None, params: dict[str, Any]) -> None:
     """Turn a request made at `version` into today's params (in place), before validation."""
+    if params_type in CUSTOMER_ROUTES and before(version, BASIL):
+        for name, kind in CUSTOMER_DISCOUNT_PARAMS.items():
+            if params.get(name):  # valid before basil, but no such object can exist here
+                raise missing(kind, str(params[name]), name)
     if params_type not in PAYMENT_METHOD_TYPES_ROUTES or "payment_method_types" not in params:
         return
     if not before(version, ENDIVE):
@@ -154,11 +179,56 @@ def prepare(version: str, params_type: str | None, params: dict[str, Any]) -> No
     params["allowed_payment_method_types"] = list(types)
 
 
+def render(obj: Any, version: str) -> Any:
+    """`obj` (an answer: an object, a list, an error) as `version` shapes it.
+
+    Objects are made (and stored) in today's shape; only what differs at `version` changes.
+    An event's object is rendered at the event's own `api_version`, whatever the request's.
+    """
+    if isinstance(obj, list):
+        return [render(item, version) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if obj.get("object") == "event":
+        return render_event(obj, None)
+    if not before(version, BASIL):
+        if obj.get("object") == "list":  # a list of events (the only lists that vary here)
+            return {**obj, "data": render(obj.get("data"), version)}
+        return obj
+    out = {key: render(value, version) if isinstance(value, (dict, list)) else value
+           for key, value in obj.items()}
+    marker = INVOICE_BEFORE_BASIL.get(obj.get("object"))  # type: ignore[arg-type]
+    if marker is not None and marker in obj:
+        out.setdefault("invoice", None)
+    return out
+
+
+def render_response(version: str, response: Any) -> Any:
+    """The emulator's Response with its body at `version`.
+
+    Costs one comparison for today's versions, unless the answer holds events.
+    """
+    body = response.body
+    if not before(version, BASIL):
+        kind = body.get("object")
+        if kind != "event" and not (kind == "list" and body.get("data")
+                                    and isinstance(body["data"][0], dict)
+                                    and body["data"][0].get("object") == "event"):
+            return response
+    response.body = render(body, version)
+    response.text = None  # serialised again from the rendered body
+    return response
+
+
 def render_event(event: dict[str, Any], endpoint_version: str | None) -> dict[str, Any]:
-    """The event as a delivery to an endpoint pinned at `endpoint_version` carries it."""
-    if not endpoint_version or endpoint_version == event.get("api_version"):
+    """The event at its own version, or as a delivery to an endpoint pinned at
+    `endpoint_version` carries it (`data.object` at that version)."""
+    version = endpoint_version or event.get("api_version") or LATEST
+    if not before(version, BASIL) and version == event.get("api_version"):
         return event
-    return {**event, "api_version": endpoint_version}
+    data = event.get("data") or {}
+    return {**event, "api_version": version,
+            "data": {**data, "object": render(data.get("object"), version)}}
 
 
 def header_version(headers: dict[str, str]) -> str | None:

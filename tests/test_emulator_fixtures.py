@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from local_servers import running
 
 from helpers.emulator import Emulator
 from helpers.emulator.fixtures import References, form_pairs, lookup, run
@@ -133,3 +134,17 @@ def test_cli_fixtures_command(tmp_path: Path) -> None:
                              timeout=CLI_TIMEOUT_SECONDS)
     assert missing.returncode == 1 and "cannot read" in missing.stderr
     assert "Traceback" not in missing.stderr + refused.stderr
+
+
+def test_fixtures_over_http_on_a_server_with_an_older_default(tmp_path: Path) -> None:
+    """`serve --default-api-version 2024-06-20` and `fixtures --api-base`: the fixture sends no
+    Stripe-Version, so the server's default applies; --api-version endive is refused."""
+    env = {**os.environ, "KIT_EMULATOR_DB": str(tmp_path / "served.sqlite3")}
+    with running("helpers.emulator", "serve", "--default-api-version", "2024-06-20",
+                 env=env) as base:
+        key = "sk_test_emulator_fixturehttp"
+        ok = run(PAY, api_base=base, api_key=key, cwd=tmp_path)
+        assert ok.ok, ok.error
+        assert ok.responses["first_event"]["api_version"] == "2024-06-20"
+        refused = run(PAY, api_base=base, api_key=key, api_version=LATEST, cwd=tmp_path)
+        assert "payment_method_types_no_longer_supported" in (refused.error or "")

@@ -20,6 +20,7 @@ from helpers.emulator import get_emulator, reset_emulator
 from helpers.workshop import sandbox as sandbox_module
 from helpers.workshop.ledger import Ledger
 from helpers.workshop.sandbox import PERSONAS, Sandbox, describe_method, keys_for
+from helpers.workshop.truth import account_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -245,12 +246,22 @@ def test_facilitator_summary_counts_without_secrets(workshop: Path) -> None:
                                                   {"customer": a.customer().id})
     pay(a, declined.id)
     pay(b, visa(b))
-    summary = Ledger(workshop / "ledger.sqlite3").summary(live_pids=[os.getpid()])
+    # forged widget updates: a browser can report anything; none of it is counted
+    for forged in ({"status": "succeeded", "payment_intent_id": "pi_made_up"},
+                   {"status": "teleported", "payment_intent_id": "pi_made_up2"},
+                   {"status": "succeeded", "error": {"code": "made_up"}}):
+        b.record_outcome(forged)
+    counts = account_counts(workshop / "emulator.sqlite3")
+    summary = Ledger(workshop / "ledger.sqlite3").summary([os.getpid()], counts)
     assert summary["participants"] == 2 and summary["connected"] == 2
     assert summary["payments_by_status"] == {"succeeded": 2, "requires_payment_method": 1}
-    assert sum(summary["errors_by_code"].values()) == 1 == summary["errors"]
+    assert summary["errors_by_code"] == {"generic_decline": 1} and summary["errors"] == 1
+    people = {p["participant"]: p for p in summary["people"]}
+    assert people[a.label]["payments"] == 2 and people[b.label]["succeeded"] == 1
+    assert people[a.label]["events"] > 0
     text = json.dumps(summary)
     assert "sk_test" not in text and "whsec" not in text and "acct_" not in text
+    assert "example.com" not in text and "Jenny" not in text
     assert Ledger(workshop / "ledger.sqlite3").summary(live_pids=[])["connected"] == 0
 
 

@@ -121,6 +121,12 @@ def _guard_widgets() -> None:
     original = Widget._handle_msg
     if getattr(original, "_kit_guarded", False):
         return
+    # ipywidgets wraps it in `_show_traceback`, which prints a traceback to the page: take
+    # the function inside, so that its errors reach us instead
+    for cell in original.__closure__ or ():
+        inner = cell.cell_contents
+        if callable(inner) and getattr(inner, "__name__", "") == "_handle_msg":
+            original = inner
 
     def guarded(self: Any, msg: Any) -> None:
         handle_widget_message(self, msg, original)

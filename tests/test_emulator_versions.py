@@ -191,3 +191,12 @@ def test_customer_coupons_before_and_after_basil(emulator: Emulator) -> None:
     assert old.body["error"]["code"] == "resource_missing"
     new = post(emulator, "/v1/customers", {"coupon": "SPRING"}, version="2025-03-31.basil")
     assert new.status == 400 and new.body["error"]["code"] == "parameter_unknown"
+
+
+def test_beta_flags_after_the_version_are_tolerated(emulator: Emulator) -> None:
+    answer = emulator.request("GET", "/v1/customers", {}, KEY,
+                              {"Stripe-Version": "2024-06-20; kit_beta=v1"})
+    assert answer.status == 200
+    refused = emulator.request("GET", "/v1/customers", {}, KEY,
+                               {"Stripe-Version": "2024-06-21; kit_beta=v1"})
+    assert refused.status == 400

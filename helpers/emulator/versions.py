@@ -236,6 +236,8 @@ def header_version(headers: dict[str, str]) -> str | None:
     version = headers.get("stripe-version")
     if version is None:
         return None
+    if ";" in version:  # "2026-10-28.endive; some_beta=v1": beta flags are not modelled
+        version = version.split(";", 1)[0]
     return check(version.strip())
 
 

@@ -5,7 +5,8 @@ kit's default: 2026-10-28.endive, what stripe-python 16.1 pins). An account's de
 with the kit-only route `POST /v1/test_helpers/kit/default_api_version {api_version}` (secret
 key; `GET` reads it) or for every account of a server with `serve --default-api-version V`
 (the environment variable KIT_DEFAULT_API_VERSION, read by `Emulator()`). Stripe sets an
-account's default in the Dashboard (Workbench); it has no API route for it.
+account's default in the Dashboard (Workbench); it has no API route for it. Like a Dashboard
+setting, an account's default outlives `reset`; `{api_version: ""}` restores the kit's.
 
 Known versions are the ones stripe-python 16.1 lists for `WebhookEndpoint.api_version` (every
 public version from 2011-01-01 to 2026-10-28.endive); anything else gets Stripe's 400
@@ -18,7 +19,8 @@ the emulator serves:
   create/update/confirm and SetupIntent create/update: 400
   `payment_method_types_no_longer_supported`. Before it, the parameter is accepted (and acts as
   `allowed_payment_method_types` does today: exactly those types, no automatic payment
-  methods). Source: https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents
+  methods; on update and confirm it is accepted, and acts only as far as the handlers act on
+  `allowed_payment_method_types`). Source: https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents
   (also shared/reference/stripe-behaviour.md §9).
 - 2025-03-31.basil: `invoice` removed from Charge and PaymentIntent: answers at earlier
   versions carry `invoice: null` (the emulator has no invoices). `coupon` and `promotion_code`
@@ -53,6 +55,11 @@ Found but left out (no shape of ours differs, or it is not a server-side API cha
 - Additive fields (e.g. charge `outcome.advice_code` 2025-01-27.acacia, network advice/decline
   codes 2024-12-18.acacia, `payment_record` on PaymentIntent 2026-09-30.endive) are not
   breaking: older versions would omit them; the emulator sends them at every version.
+- 2026-09-30.endive's other breaking changes, if any touch these resources: not found (the
+  stored stripe-python CHANGELOG ends at 15.3.1, 2026-06-24.dahlia; the docs corpus had only
+  the payment_method_types pages above).
+- 2024-09-30.acacia: its API breaking changes are Billing alerts and Terminal (stripe-python
+  11.0.0 CHANGELOG).
 - Breaking changes of Billing, Connect, Checkout, Terminal, Issuing (acacia, basil, clover,
   dahlia): no resource the emulator serves.
 """

@@ -200,3 +200,13 @@ def test_beta_flags_after_the_version_are_tolerated(emulator: Emulator) -> None:
     refused = emulator.request("GET", "/v1/customers", {}, KEY,
                                {"Stripe-Version": "2024-06-21; kit_beta=v1"})
     assert refused.status == 400
+
+
+def test_setup_intents_follow_the_same_rule(emulator: Emulator) -> None:
+    params = {"payment_method_types": ["card"], "payment_method": "pm_card_visa",
+              "confirm": "true", "usage": "off_session"}
+    old = post(emulator, "/v1/setup_intents", dict(params), version="2024-06-20")
+    assert old.status == 200, old.body
+    assert old.body["status"] == "succeeded" and old.body["payment_method_types"] == ["card"]
+    new = post(emulator, "/v1/setup_intents", dict(params))
+    assert new.body["error"]["code"] == "payment_method_types_no_longer_supported"

@@ -89,9 +89,17 @@ var KitStripeStandin = (function () {
     };
   }
 
-  /** `pi_123_secret_abc` -> `pi_123`. The intent id is everything before `_secret_`. */
-  function intentIdFromSecret(clientSecret, caller) {
-    var match = /^(pi_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(String(clientSecret || ''));
+  /** `pi_123_secret_abc` -> `pi_123`. The intent id is everything before `_secret_`.
+   *  `kind`: 'pi' (a PaymentIntent's secret), 'seti' (a SetupIntent's) or 'any' (either). */
+  function intentIdFromSecret(clientSecret, caller, kind) {
+    kind = kind || 'pi';
+    var match = /^((pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(String(clientSecret || ''));
+    if (match && kind !== 'any' && match[2] !== kind) {
+      throw integrationError(
+        'Invalid value for ' + caller + ': expected a ' + (kind === 'pi' ? 'PaymentIntent' : 'SetupIntent') +
+        ' client secret (' + kind + '_..._secret_...), but you passed a ' +
+        (match[2] === 'pi' ? 'PaymentIntent' : 'SetupIntent') + ' client secret.');
+    }
     if (!match) {
       throw integrationError(
         'Invalid value for ' + caller + ': clientSecret should be a client secret of the form ' +
@@ -1172,7 +1180,11 @@ var KitStripeStandin = (function () {
     this._root.replaceChildren(
       group,
       this._panel,
-      h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for Stripe.js: test data only, no real payment is made.')
+      this._group._isSetup()
+        ? h('p', { class: 'kit-pe__notice kit-pe__notice--setup', 'data-kit-setup': 'true' },
+          'Your payment details are saved for future payments; nothing is charged now. ' +
+          'Offline stand-in for Stripe.js: test data only.')
+        : h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for Stripe.js: test data only, no real payment is made.')
     );
     localize(group, this._group._locale());
     localize(this._root.lastChild, this._group._locale());
@@ -1361,6 +1373,12 @@ var KitStripeStandin = (function () {
     return this._session;
   };
 
+  /** Setup mode: the group saves a payment method for later (a SetupIntent's client secret,
+   *  or `mode: 'setup'`); no payment is made, no amount is shown. */
+  Elements.prototype._isSetup = function () {
+    return /^seti_/.test(String(this._options.clientSecret || '')) || this._options.mode === 'setup';
+  };
+
   Elements.prototype._locale = function () {
     var locale = String(this._options.locale || 'auto');
     if (locale === 'auto' && typeof navigator !== 'undefined') locale = navigator.language || 'en';
@@ -1487,7 +1505,7 @@ var KitStripeStandin = (function () {
 
   StripeInstance.prototype.elements = function (options) {
     options = options || {};
-    if (options.clientSecret) intentIdFromSecret(options.clientSecret, 'stripe.elements()');
+    if (options.clientSecret) intentIdFromSecret(options.clientSecret, 'stripe.elements()', 'any');
     else if (!options.mode) {
       throw integrationError('In order to create a payment element, you must pass a clientSecret or mode when creating the Elements group.');
     }
@@ -1501,6 +1519,12 @@ var KitStripeStandin = (function () {
     var id = intentIdFromSecret(clientSecret, 'retrievePaymentIntent');
     var result = await this._api('GET', '/v1/payment_intents/' + id, { client_secret: clientSecret });
     return result.error ? { error: result.error } : { paymentIntent: result.data };
+  };
+
+  StripeInstance.prototype.retrieveSetupIntent = async function (clientSecret) {
+    var id = intentIdFromSecret(clientSecret, 'retrieveSetupIntent', 'seti');
+    var result = await this._api('GET', '/v1/setup_intents/' + id, { client_secret: clientSecret });
+    return result.error ? { error: result.error } : { setupIntent: result.data };
   };
 
   /** Create the PaymentMethod for what the customer typed: POST /v1/payment_methods.
@@ -1633,6 +1657,93 @@ var KitStripeStandin = (function () {
     }
   };
 
+  /**
+   * stripe.confirmSetup({elements, clientSecret?, confirmParams: {return_url, ...}, redirect?})
+   *
+   * Like confirmPayment, for an Elements group made with a SetupIntent's client secret: the
+   * customer's method is saved for later, nothing is charged.
+   * 1. validate the form (a problem resolves {error: {type: 'validation_error'}});
+   * 2. new method: POST /v1/payment_methods; saved method: use its id;
+   * 3. POST /v1/setup_intents/{id}/confirm with client_secret and payment_method;
+   * 4. 3-D Secure: the test challenge; a bank redirect (iDEAL, Bancontact): the bank page;
+   * 5. redirect 'if_required': resolve {setupIntent}. Default 'always': go to return_url with
+   *    ?setup_intent=...&setup_intent_client_secret=...&redirect_status=... added.
+   * A declined card resolves {error: {type: 'card_error', code, decline_code, message, setup_intent}}.
+   */
+  StripeInstance.prototype.confirmSetup = async function (options) {
+    options = options || {};
+    var elements = options.elements;
+    if (!(elements instanceof Elements)) {
+      throw integrationError('Invalid value for confirmSetup: elements should be an Elements group. You specified: ' + typeof elements + '.');
+    }
+    var redirect = options.redirect || 'always';
+    if (redirect !== 'always' && redirect !== 'if_required') {
+      throw integrationError('Invalid value for confirmSetup: redirect should be one of the following strings: always, if_required. You specified: ' + redirect + '.');
+    }
+    var confirmParams = options.confirmParams || {};
+    if (redirect === 'always' && !confirmParams.return_url) {
+      throw integrationError("stripe.confirmSetup(): the `confirmParams.return_url` argument is required unless passing `redirect: 'if_required'`");
+    }
+    var clientSecret = options.clientSecret || elements._options.clientSecret;
+    var intentId = intentIdFromSecret(clientSecret, 'confirmSetup', 'seti');
+    var payment = elements.getElement('payment');
+    if (!payment || !payment._loaded) {
+      throw integrationError('Invalid value for confirmSetup: elements should have a mounted Payment Element.');
+    }
+    await payment._loaded;
+
+    var invalid = payment._validate();
+    if (invalid) return { error: invalid };
+
+    payment._setBusy(true);
+    try {
+      var choice = payment._paymentMethodChoice();
+      var paymentMethodId = choice.paymentMethod;
+      if (!paymentMethodId) {
+        var created = await this._createPaymentMethod(choice, confirmParams.payment_method_data);
+        if (created.error) return { error: created.error };
+        paymentMethodId = created.data.id;
+      }
+      var params = { client_secret: clientSecret, payment_method: paymentMethodId, use_stripe_sdk: true };
+      if (confirmParams.return_url) params.return_url = confirmParams.return_url;
+      if (NEW_METHODS[payment._selected] && (payment._selected === 'sepa_debit' || payment._selected === 'us_bank_account')) {
+        params.mandate_data = { customer_acceptance: { type: 'online', online: { infer_from_client: true } } };
+      }
+      var confirmed = await this._api('POST', '/v1/setup_intents/' + intentId + '/confirm', params);
+      if (confirmed.error) {
+        if (confirmed.error.type === 'card_error') {
+          return { error: Object.assign({}, confirmed.error, { message: tr(confirmed.error.message, elements._locale()) }) };
+        }
+        return { error: confirmed.error };
+      }
+      var setupIntent = confirmed.data;
+      var next = setupIntent.status === 'requires_action' ? setupIntent.next_action : null;
+      if (next && isTestAuthentication(next)) {
+        var authenticated = await this._authenticate(setupIntent, clientSecret);
+        if (authenticated.error) return { error: authenticated.error };
+        setupIntent = authenticated.setupIntent;
+      } else if (next && next.type === 'redirect_to_url') {
+        var bankPage = next.redirect_to_url.url;
+        if (this._host.inlineRedirects && isTestBankPage(bankPage)) {
+          var outcome = await showBankPage(payment, setupIntent);
+          var done = await this._api('POST', '/v1/test_helpers/kit/setup_intents/' + setupIntent.id + '/authenticate',
+            { client_secret: clientSecret, outcome: outcome });
+          if (done.error && !done.error.setup_intent) { payment._draw(); return { error: done.error }; }
+          var afterBank = done.error ? done.error.setup_intent : done.data;
+          this._navigate(returnUrlFor(next.redirect_to_url.return_url || confirmParams.return_url, afterBank, clientSecret));
+          return new Promise(function () {});
+        }
+        this._navigate(bankPage);
+        return new Promise(function () {});
+      }
+      if (redirect === 'if_required') return { setupIntent: setupIntent };
+      this._navigate(returnUrlFor(confirmParams.return_url, setupIntent, clientSecret));
+      return new Promise(function () {}); // the page is going away
+    } finally {
+      payment._setBusy(false);
+    }
+  };
+
   /** The emulator's test bank page for redirect methods: `{public_url}/kit/redirect/pa_nonce_…`. */
   function isTestBankPage(url) {
     return /\/kit\/redirect\/pa_nonce_[A-Za-z0-9]+$/.test(String(url || ''));
@@ -1661,8 +1772,10 @@ var KitStripeStandin = (function () {
       var page = h('div', { class: 'kit-pe__bank', role: 'region', 'aria-labelledby': titleId, 'data-kit-bank-page': type },
         h('span', { class: 'kit-pe__testmode' }, 'TEST MODE'),
         h('h2', { id: titleId }, (METHOD_NAMES[type] || 'Bank') + ' test payment page'),
-        h('p', null, 'Stripe would now send your customer to their bank to authorize ' +
-          (amount ? amount : 'this payment') + '. Choose how the test payment ends.'),
+        h('p', null, /^seti_/.test(String(paymentIntent.id || ''))
+          ? 'Stripe would now send your customer to their bank to authorize saving this method for future payments. Choose how it ends.'
+          : 'Stripe would now send your customer to their bank to authorize ' +
+            (amount ? amount : 'this payment') + '. Choose how the test payment ends.'),
         h('div', { class: 'kit-pe__buttons' }, authorize, fail),
         h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for the bank redirect: the notebook page stays where it is.'));
       payment._root.setAttribute('aria-busy', 'false');
@@ -1682,16 +1795,20 @@ var KitStripeStandin = (function () {
    * emulator records it, and the PaymentIntent comes back succeeded (or not). Resolves
    * {paymentIntent} or {error} (authentication failed, or the card declined afterwards).
    */
-  StripeInstance.prototype._authenticate = async function (paymentIntent, clientSecret) {
-    var outcome = await showChallenge(paymentIntent);
-    var result = await this._api('POST', '/v1/test_helpers/kit/payment_intents/' + paymentIntent.id + '/authenticate',
-      { client_secret: clientSecret, outcome: outcome });
+  StripeInstance.prototype._authenticate = async function (intent, clientSecret) {
+    var setup = intent.object === 'setup_intent' || /^seti_/.test(intent.id);
+    var outcome = await showChallenge(intent);
+    var result = await this._api('POST', '/v1/test_helpers/kit/' + (setup ? 'setup_intents/' : 'payment_intents/') +
+      intent.id + '/authenticate', { client_secret: clientSecret, outcome: outcome });
     if (result.error) return { error: result.error };
     var after = result.data;
-    if (after.status === 'requires_payment_method' && after.last_payment_error) {
-      return { error: Object.assign({}, after.last_payment_error, { payment_intent: after }) };
+    var lastError = setup ? after.last_setup_error : after.last_payment_error;
+    if (after.status === 'requires_payment_method' && lastError) {
+      var extra = {};
+      extra[setup ? 'setup_intent' : 'payment_intent'] = after;
+      return { error: Object.assign({}, lastError, extra) };
     }
-    return { paymentIntent: after };
+    return setup ? { setupIntent: after } : { paymentIntent: after };
   };
 
   function showChallenge(paymentIntent) {
@@ -1711,10 +1828,12 @@ var KitStripeStandin = (function () {
       var amount = paymentIntent.amount !== undefined
         ? (paymentIntent.amount / 100).toFixed(2) + ' ' + String(paymentIntent.currency || '').toUpperCase()
         : '';
+      var setup = /^seti_/.test(String(paymentIntent.id || ''));
+      var what = setup ? 'You are saving this card for future payments (nothing is charged now)'
+        : 'This is a test payment' + (amount ? ' of ' + amount : '');
       var dialog = h('div', { class: 'kit-pe-challenge', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
         h('h2', { id: titleId }, '3D Secure 2 test authentication'),
-        h('p', null, 'This is a test payment' + (amount ? ' of ' + amount : '') +
-          '. Your bank would now ask you to confirm it is you. Choose what happens.'),
+        h('p', null, what + '. Your bank would now ask you to confirm it is you. Choose what happens.'),
         h('div', { class: 'kit-pe-challenge__buttons' }, complete, fail),
         h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for the 3D Secure test page.'));
       var overlay = h('div', {
@@ -1740,8 +1859,9 @@ var KitStripeStandin = (function () {
   /** Your return_url, keeping your own query parameters, plus the three Stripe adds. */
   function returnUrlFor(returnUrl, paymentIntent, clientSecret) {
     var url = new URL(returnUrl, typeof window !== 'undefined' ? window.location.href : undefined);
-    url.searchParams.set('payment_intent', paymentIntent.id);
-    url.searchParams.set('payment_intent_client_secret', clientSecret);
+    var kind = /^seti_/.test(String(paymentIntent.id || '')) ? 'setup_intent' : 'payment_intent';
+    url.searchParams.set(kind, paymentIntent.id);
+    url.searchParams.set(kind + '_client_secret', clientSecret);
     var status = paymentIntent && paymentIntent.status;
     url.searchParams.set('redirect_status',
       status === 'succeeded' || status === 'requires_capture' ? 'succeeded' : status === 'processing' ? 'pending' : 'failed');

@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local_servers import free_port, stop_group
 
@@ -174,5 +176,28 @@ def running_hub(tmp: Path, users: list[str], *, chp: str, idle_timeout: int,
                      timeout=HUB_READY_S)
         yield hub
     finally:
-        # the hub stops the servers it spawned (they run in its session too)
+        # On SIGTERM the hub stops its proxy and the servers it spawned; they run in sessions
+        # of their own, so whatever a hub that died early left behind is stopped here.
         stop_group(process, timeout=30)
+        stop_leftovers(settings["hub_bind_url"], settings["proxy_api_url"])
+
+
+def stop_leftovers(*marks: str) -> None:
+    """Stop the process groups of processes whose command line or environment names one of
+    this hub's own URLs (its proxy; its single-user servers and their kernels)."""
+    ports = [urlsplit(mark).port for mark in marks]
+    needles = [f"127.0.0.1:{port}".encode() for port in ports] + \
+        [f"--api-port {port}".encode() for port in ports]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            seen = (proc / "cmdline").read_bytes().replace(b"\0", b" ") + \
+                (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if any(needle in seen for needle in needles):
+            try:
+                group = os.getpgid(int(proc.name))
+                if group != os.getpgrp():  # never the test's own group
+                    os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass

@@ -42,6 +42,10 @@ STAMP_NAME = ".kit-install-stamp.json"
 TRUST_STAMP_NAME = ".kit-trust-stamp"
 # kit.py fetches uv with pip when it is not on PATH (KIT_INSTALLER=pip skips it).
 UV_REQUIREMENT = "uv>=0.8"
+# Config files copied into the venv: name -> folder under the venv (install_jupyter_config).
+JUPYTER_CONFIG_DIR = ROOT / "helpers" / "jupyter_config"
+JUPYTER_CONFIG_FILES = {"jupyter_server_config.py": "etc/jupyter",
+                        "ipython_kernel_config.py": "etc/ipython"}
 # JupyterLab settings the kit's venv starts with (see write_lab_overrides).
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
@@ -235,14 +239,14 @@ def find_uv(progress: Progress) -> Path | None:
     staging = Path(tempfile.mkdtemp(prefix="uv-", dir=boot.parent))
     try:
         if _pip_works(Path(sys.executable)):
-            cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            cmd = [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
                    "--no-warn-script-location", "--target", str(staging), UV_REQUIREMENT]
         elif importlib.util.find_spec("ensurepip") is not None:
             # No pip beside this Python (Debian without python3-pip): a tiny venv brings one.
             boot_venv = staging / "venv"
             if subprocess.run([sys.executable, "-m", "venv", str(boot_venv)]).returncode != 0:
                 raise OSError("python -m venv failed")
-            cmd = [str(venv_bin(boot_venv, "python")), "-m", "pip", "install", "--quiet",
+            cmd = [str(venv_bin(boot_venv, "python")), "-m", "pip", "install", "-qq",
                    "--disable-pip-version-check", "--no-warn-script-location", UV_REQUIREMENT]
         else:
             raise OSError("this Python has neither pip nor ensurepip")
@@ -367,7 +371,7 @@ def ensure_installed(venv: Path, python: Path, extras: tuple[str, ...]) -> None:
     target = "." + (f"[{','.join(extras)}]" if extras else "")
     if uv is not None:
         progress.stage(f"Installing the kit with uv (uv pip install -e \"{target}\") …")
-        cmd = [str(uv), "pip", "install", "--python", str(python),
+        cmd = [str(uv), "pip", "install", "--quiet", "--python", str(python),
                *_uv_link_mode(uv, venv), "-e", target]
         installer = "uv"
     else:
@@ -414,6 +418,27 @@ def write_lab_overrides(venv: Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
     return True
+
+
+def install_jupyter_config(venv: Path) -> None:
+    """Copy the kit's Jupyter and kernel config (helpers/jupyter_config) into the venv.
+
+    `<prefix>/etc/jupyter` and `<prefix>/etc/ipython` are where Jupyter servers and IPython
+    kernels look for system-wide config of their environment, so the settings hold however the
+    venv's Jupyter is started. Each file says which known-harmless warning it filters and why.
+    """
+    for name, folder in JUPYTER_CONFIG_FILES.items():
+        source = JUPYTER_CONFIG_DIR / name
+        target = venv / folder / name
+        try:
+            text = source.read_text(encoding="utf-8")
+            if target.exists() and target.read_text(encoding="utf-8") == text:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as err:
+            print(f"kit.py: could not install {name} into {target.parent} ({err.strerror}); "
+                  "the terminal may show a few harmless warnings.", file=sys.stderr)
 
 
 def notebooks_sha256() -> str:
@@ -584,17 +609,17 @@ def main(argv: list[str]) -> int:
     python = ensure_venv(venv)
     ensure_installed(venv, python, ("test",) if command == "test" else ())
 
+    install_jupyter_config(venv)
     if command == "test":
         return run_test(python, args)
     if command == "regenerate":
         script = ROOT / "scripts" / "regenerate_notebooks.py"
         return subprocess.call([str(python), str(script), *args], cwd=ROOT, env=emulator_env())
-    if command in ("lab", "voila"):
-        if command == "lab":
-            write_lab_overrides(venv)
+    if command in ("lab", "voila", "workshop"):
+        write_lab_overrides(venv)
         trust_notebooks(venv, PROGRESS)
-        if uses_test_mode(sources):
-            preflight(python, PROGRESS)
+    if command in ("lab", "voila") and uses_test_mode(sources):
+        preflight(python, PROGRESS)
     if command == "voila":
         if not (ROOT / VOILA_NOTEBOOK).exists():
             raise KitError(f"{VOILA_NOTEBOOK} is missing; nothing to serve.")

@@ -135,6 +135,7 @@ def workshop_environment(workshop_dir: Path) -> dict[str, str]:
         "KIT_BACKEND": "emulator",               # even if .env holds test keys
         "KIT_WORKSHOP_DIR": str(workshop_dir),   # the app's sandboxes (shared SQLite)
         "KIT_EMULATOR_DB": ":memory:",           # the lessons: one emulator per kernel
+        "KIT_WIDGET_STATIC": "1",  # this server serves the Payment Element's module
         "IPYTHONDIR": str(workshop_dir / "ipython"),  # kernel_hooks (see kernel_profile)
     }
 
@@ -502,7 +503,10 @@ class WorkshopVoila(Voila):
         base = self.server_url
         settings = {"workshop_dir": self.workshop_dir,
                     "facilitator_token": self.facilitator_token}
+        from ..widget_static import handlers as widget_module  # the Payment Element's code
+
         ours = [
+            *widget_module(base),
             (base, LandingHandler),
             (url_path_join(base, r"/workshop/facilitator(\.json)?"), FacilitatorHandler,
              settings),

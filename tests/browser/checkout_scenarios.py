@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from waits import WIDGET_READY_MS, wait_for
 
 SETUP = r'''
 import ipywidgets
@@ -92,12 +93,9 @@ def write_notebook(directory: Path) -> Path:
 
 # ---- driving the widgets ------------------------------------------------------------------
 
-WIDGET_TIMEOUT_MS = 120_000
-
-
 def widget(page: Any, title: str) -> Any:
-    page.locator(f".kit-payment-element[aria-label='{title}'][data-ready='true']").wait_for(
-        timeout=WIDGET_TIMEOUT_MS)
+    wait_for(page.locator(f".kit-payment-element[aria-label='{title}'][data-ready='true']"),
+             f"the Payment Element '{title}' to be ready", WIDGET_READY_MS)
     return page.get_by_role("region", name=title, exact=True)
 
 

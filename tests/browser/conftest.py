@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
+from waits import NAVIGATION_MS, SERVER_START_S, STEP_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -102,9 +103,12 @@ class OfflineGuard:
         return [url for url in self.outside if url not in VOILA_TEMPLATE_CDN]
 
 
-def guarded_page(browser: Any, width: int, timeout_ms: int) -> tuple[Any, Any]:
+def guarded_page(browser: Any, width: int, timeout_ms: int = STEP_MS) -> tuple[Any, Any]:
     """A page whose off-machine requests are recorded and aborted (`page.kit`), with its
-    console kept (`page.kit_console`); returns (context, page)."""
+    console kept (`page.kit_console`); returns (context, page).
+
+    Its default timeouts are the shared, generous ones of waits.py: STEP_MS for a step,
+    NAVIGATION_MS for any `goto` (a Voilà page loads only once its notebook has run)."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     guard = OfflineGuard()
     context.route("**/*", guard.handle)
@@ -114,12 +118,13 @@ def guarded_page(browser: Any, width: int, timeout_ms: int) -> tuple[Any, Any]:
     page.on("console", lambda msg: page.kit_console.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda exc: page.kit_console.append(f"pageerror: {exc}"))
     page.set_default_timeout(timeout_ms)
+    page.set_default_navigation_timeout(max(timeout_ms, NAVIGATION_MS))
     return context, page
 
 
 @pytest.fixture
 def offline_page(browser: object) -> Iterator[object]:
-    context, page = guarded_page(browser, 1000, 20_000)
+    context, page = guarded_page(browser, 1000)
     yield page
     context.close()
 
@@ -167,7 +172,7 @@ def emulator_server(tmp_path: Path) -> Iterator[EmulatorServer]:
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answers(url + "/health", process, timeout=30)
+        wait_until_answers(url + "/health", process, timeout=SERVER_START_S)
         yield EmulatorServer(url, db)
     finally:
         stop(process)
@@ -206,7 +211,7 @@ def voila(tmp_path: Path) -> Iterator[Callable[..., Voila]]:
             start_new_session=True)
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        wait_until_answers(base + "/", process, timeout=90)
+        wait_until_answers(base + "/", process, timeout=SERVER_START_S)
         return Voila(base, env, log)
 
     yield start
@@ -232,7 +237,7 @@ def checkout_notebook() -> str:
 @pytest.fixture(scope="module")
 def module_page(browser: object) -> Iterator[object]:
     """Like `offline_page`, but shared by the tests of one module (one render, many checks)."""
-    context, page = guarded_page(browser, 1100, 30_000)
+    context, page = guarded_page(browser, 1100)
     yield page
     context.close()
 
@@ -264,7 +269,7 @@ def _serve(tmp: Path, argv: list[str], check_path: str, **env: str) -> tuple[sub
     process = subprocess.Popen(argv, cwd=tmp, env=environment, stdout=log.open("w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    wait_until_answers(base + check_path, process, timeout=90)
+    wait_until_answers(base + check_path, process, timeout=SERVER_START_S)
     return process, NotebookServer(base, tmp, environment, log)
 
 

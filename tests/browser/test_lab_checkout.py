@@ -24,6 +24,7 @@ from checkout_scenarios import (  # noqa: F401  (the shared tests are collected 
     test_three_d_secure_fail,
     write_notebook,
 )
+from waits import NAVIGATION_MS, goto, wait_for, wait_for_function
 
 pytestmark = pytest.mark.browser
 
@@ -34,20 +35,23 @@ def scenarios(module_page: Any, jupyter_lab_on: Any, tmp_path_factory: Any) -> I
     notebook = write_notebook(root)
     server = jupyter_lab_on(root)
     page = module_page
-    page.goto(f"{server.base}/lab/tree/{notebook.name}?token={server.token}")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=90_000)
-    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-                           ".status === 'idle'", timeout=90_000)
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+
+    goto(page, f"{server.base}/lab/tree/{notebook.name}?token={server.token}",
+         "JupyterLab to load with the scenario notebook", detail=detail)
+    wait_for_function(page, "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                      "JupyterLab to open the notebook with a kernel", NAVIGATION_MS, detail)
+    wait_for_function(page, "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                      ".status === 'idle'", "the notebook's kernel to be idle", NAVIGATION_MS,
+                      detail)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    try:
-        page.locator(".kit-payment-element[data-ready='true']").first.wait_for(timeout=120_000)
-    except Exception as exc:
-        raise AssertionError(f"no widget in JupyterLab.\nconsole: {page.kit_console[-20:]}"
-                             f"\nlog:\n{server.log_tail()}") from exc
+    wait_for(page.locator(".kit-payment-element[data-ready='true']").first,
+             "a Payment Element in JupyterLab to be ready (after run all)", detail=detail)
     yield page, server
     errors = [line for line in page.kit_console if line.startswith("pageerror")]
     assert not errors, errors

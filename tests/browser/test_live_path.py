@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 import pytest
+from waits import OUTCOME_MS, WIDGET_READY_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
 
-WIDGET_TIMEOUT_MS = 90_000  # a cold Voilà render on a busy 2-core runner
 STRIPE_JS = "https://js.stripe.com/v3/"
 SUFFIX = "kitfake_livepath0123456789"
 SECRET_KEY = "sk_" + "test_" + SUFFIX  # split: no secret-key-shaped literal in the repository
@@ -84,13 +84,14 @@ def test_widget_loads_real_stripe_js_with_test_keys(offline_page: Any, voila: An
     page.kit.fulfil(STRIPE_JS, RECORDING_STRIPE_JS)
     server = voila(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_PUBLISHABLE_KEY=PUBLISHABLE_KEY,
                    KIT_STRIPE_API_BASE=emulator_server.url)
-    page.goto(server.url(checkout_notebook))
-    try:
-        page.get_by_text("Recorded Payment Element (fake Stripe.js)").first.wait_for(
-            timeout=WIDGET_TIMEOUT_MS)
-    except Exception as exc:
-        raise AssertionError(f"the widget did not mount with Stripe.js.\nconsole: "
-                             f"{page.kit_console}\nVoilà log:\n{server.log_tail()}") from exc
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nVoilà log:\n{server.log_tail()}"
+
+    goto(page, server.url(checkout_notebook), f"Voilà to render {checkout_notebook}",
+         detail=detail)
+    wait_for(page.get_by_text("Recorded Payment Element (fake Stripe.js)").first,
+             "the widget to mount the (recording) Stripe.js Payment Element", detail=detail)
 
     assert STRIPE_JS in page.kit.outside, "the widget must load Stripe.js from js.stripe.com"
     calls = page.evaluate("window.__kitStripeCalls")
@@ -118,7 +119,8 @@ def test_widget_loads_real_stripe_js_with_test_keys(offline_page: Any, voila: An
 
     # The page code's confirm call, as the seed writes it (with redirect: 'if_required').
     widget.get_by_role("button", name="Pay $10.99").click()
-    widget.get_by_text("Success! Payment received.").wait_for()
+    wait_for(widget.get_by_text("Success! Payment received."),
+             "the widget to say the payment succeeded", OUTCOME_MS, detail)
     confirm = page.evaluate(
         "window.__kitStripeCalls.filter(c => c.name === 'confirmPayment')[0].args[0]")
     assert confirm["redirect"] == "if_required" and confirm["hasElements"]
@@ -133,10 +135,12 @@ def test_widget_loads_real_stripe_js_with_test_keys(offline_page: Any, voila: An
         server.base) else route.abort())
     other = blocked.new_page()
     try:
-        other.goto(server.url(checkout_notebook))
+        goto(other, server.url(checkout_notebook),
+             f"Voilà to render {checkout_notebook} (js.stripe.com blocked)", detail=detail)
         alert = other.get_by_role("alert").filter(
             has_text="Stripe.js could not be loaded from https://js.stripe.com/v3/").first
-        alert.wait_for(timeout=WIDGET_TIMEOUT_MS)
+        wait_for(alert, "the widget's alert that Stripe.js could not be loaded",
+                 WIDGET_READY_MS, detail)
         assert "To work offline, remove the test keys" in alert.inner_text()
     finally:
         blocked.close()

@@ -30,21 +30,19 @@ from checkout_scenarios import (  # noqa: F401  (the shared tests are collected 
     test_three_d_secure_fail,
     write_notebook,
 )
+from waits import OUTCOME_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
-
-WIDGET_TIMEOUT_MS = 90_000  # a cold Voilà render on a busy 2-core runner
 
 
 def open_checkout(page: Any, voila: Any, notebook: str) -> Any:
     """Render the notebook and return the first Payment Element widget showing the Visa."""
-    page.goto(voila.url(notebook))
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nVoilà log:\n{voila.log_tail()}"
+
+    goto(page, voila.url(notebook), f"Voilà to render {notebook}", detail=detail)
     visa = page.get_by_role("radio", name="Visa •••• 4242", exact=True).first
-    try:
-        visa.wait_for(timeout=WIDGET_TIMEOUT_MS)
-    except Exception as exc:
-        raise AssertionError(f"widget did not show the saved Visa.\nconsole: {page.kit_console}"
-                             f"\nVoilà log:\n{voila.log_tail()}") from exc
+    wait_for(visa, "the Payment Element to show the saved Visa •••• 4242", detail=detail)
     return page.locator(".kit-payment-element").filter(has=visa).first
 
 
@@ -66,7 +64,8 @@ def test_pay_with_saved_visa(offline_page: Any, voila: Any, checkout_notebook: s
     widget.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
     pay = widget.get_by_role("button", name="Pay $10.99")
     pay.click()
-    widget.get_by_text("Success! Payment received.").wait_for()
+    wait_for(widget.get_by_text("Success! Payment received."),
+             "the widget to say the payment succeeded", OUTCOME_MS)
     page.screenshot(path=str(Path(server.log).with_name("voila-success.png")), full_page=True)
 
     pi_id = widget.get_attribute("data-payment-intent")
@@ -84,13 +83,14 @@ def scenarios(module_page: Any, voila_on: Any, tmp_path_factory: Any) -> Iterato
     notebook = write_notebook(root)
     server = voila_on(root)
     page = module_page
-    page.goto(f"{server.base}/voila/render/{notebook.name}")
-    try:
-        page.locator(".kit-payment-element[data-ready='true']").first.wait_for(
-            timeout=WIDGET_TIMEOUT_MS)
-    except Exception as exc:
-        raise AssertionError(f"no widget in Voilà.\nconsole: {page.kit_console[-20:]}"
-                             f"\nlog:\n{server.log_tail()}") from exc
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+
+    goto(page, f"{server.base}/voila/render/{notebook.name}",
+         "Voilà to render the scenario notebook", detail=detail)
+    wait_for(page.locator(".kit-payment-element[data-ready='true']").first,
+             "a Payment Element in Voilà to be ready", detail=detail)
     yield page, server
     errors = [line for line in page.kit_console if line.startswith("pageerror")]
     assert not errors, errors

@@ -10,34 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from waits import OUTCOME_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
-
-WIDGET_TIMEOUT_MS = 90_000  # a cold Voilà render on a busy 2-core runner
-PANEL_TIMEOUT_MS = 30_000  # the outcome travels browser → kernel → callback → browser
 
 
 def test_the_panel_hears_ready_change_and_outcome(offline_page: Any, voila: Any,
                                                   checkout_notebook: str) -> None:
     page = offline_page
     server = voila()
-    page.goto(server.url(checkout_notebook))
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nVoilà log:\n{server.log_tail()}"
+
+    goto(page, server.url(checkout_notebook), f"Voilà to render {checkout_notebook}",
+         detail=detail)
     visa = page.get_by_role("radio", name="Visa •••• 4242", exact=True).first
-    try:
-        visa.wait_for(timeout=WIDGET_TIMEOUT_MS)
-    except Exception as exc:
-        raise AssertionError(f"widget did not show the saved Visa.\nconsole: {page.kit_console}"
-                             f"\nVoilà log:\n{server.log_tail()}") from exc
+    wait_for(visa, "the Payment Element to show the saved Visa •••• 4242", detail=detail)
     panel = page.locator(".widget-html").filter(has_text="ready: the form is drawn").first
-    panel.wait_for(timeout=PANEL_TIMEOUT_MS)
+    wait_for(panel, "the live panel to say 'ready: the form is drawn'", OUTCOME_MS, detail)
 
     widget = page.locator(".kit-payment-element").filter(has=visa).first
     widget.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
     widget.get_by_role("button", name="Pay $10.99").click()
-    widget.get_by_text("Success! Payment received.").wait_for()
+    wait_for(widget.get_by_text("Success! Payment received."),
+             "the widget to say the payment succeeded", OUTCOME_MS, detail)
     pi_id = widget.get_attribute("data-payment-intent")
     assert pi_id and pi_id.startswith("pi_")
-    page.locator(".widget-html").filter(
-        has_text=f"outcome: succeeded (PaymentIntent {pi_id})").first.wait_for(
-        timeout=PANEL_TIMEOUT_MS)
+    wait_for(page.locator(".widget-html").filter(
+        has_text=f"outcome: succeeded (PaymentIntent {pi_id})").first,
+        "the live panel to report the outcome", OUTCOME_MS, detail)
     assert "ready: the form is drawn" in panel.inner_text()

@@ -22,12 +22,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
+from waits import NAVIGATION_MS, STEP_MS, WIDGET_READY_MS
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "/voila/render/06_workshop_app.ipynb"
-READY_MS = 90_000
+READY_MS = WIDGET_READY_MS  # the shared, generous widget wait (waits.py)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -94,7 +95,8 @@ def participant(browser: Any) -> tuple[Any, Any]:
     context.route("**/*", guard.handle)
     page = context.new_page()
     page.kit = guard
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(STEP_MS)
+    page.set_default_navigation_timeout(NAVIGATION_MS)
     return context, page
 
 

@@ -24,6 +24,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import stripe
 
@@ -132,8 +133,8 @@ def check_stripe(secret: str, publishable: str, api_base: str = stripe.DEFAULT_A
         "a read-only request). Everything you create appears in your Dashboard's test mode."))
 
 
-def check(environ: Mapping[str, str] | None = None, *, timeout: float = TIMEOUT_SECONDS,
-          quiet: bool = False) -> Result:
+def check(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = None,
+          timeout: float = TIMEOUT_SECONDS, quiet: bool = False) -> Result:
     """Check the keys the notebooks will use (from the environment or .env) and print why.
 
     Same rules as `helpers.backend.configure`: no keys, or KIT_BACKEND=emulator, means the
@@ -141,7 +142,7 @@ def check(environ: Mapping[str, str] | None = None, *, timeout: float = TIMEOUT_
     """
     environ = os.environ if environ is None else environ
     try:
-        secret, publishable = read_keys(environ)
+        secret, publishable = read_keys(environ, dotenv)
         check_keys(secret, publishable)
     except (LiveKeyError, KeyConfigError) as error:
         result = Result(False, "stripe", f"{error} {BACK_TO_EMULATOR}")

@@ -22,12 +22,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from jupyterhub_runner import APP_PATH, INSTALL_CHP, Hub, chp_command, running_hub
+from waits import NAVIGATION_MS, OUTCOME_MS, STEP_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
 
 USERS = ["ada", "grace", "linus"]
-LOGIN_TO_APP_READY_MS = 240_000  # three servers spawning and rendering at once on 2 cores
-STEP_MS = 30_000
+# login → the hub spawns a server → Voilà runs the app's notebook: three at once on 2 cores
+LOGIN_TO_APP_READY_MS = 2 * NAVIGATION_MS
 # The culler stops a server idle for this long; the payments must fit inside it, so it is
 # not tiny. The culler looks every CULL_EVERY_S seconds.
 IDLE_TIMEOUT_S = 45
@@ -73,7 +74,7 @@ def log_in(browser: Any, hub: Hub, user: str) -> tuple[Any, Any, OfflineGuard]:
     context.route("**/*", guard.handle)
     page = context.new_page()
     page.set_default_timeout(STEP_MS)
-    page.goto(hub.base + "/hub/login")
+    goto(page, hub.base + "/hub/login", "the hub's login page", detail=hub.log_tail)
     page.locator("#username_input").fill(user)
     page.locator("#password_input").fill(hub.password)
     page.locator("#login_submit").click()
@@ -82,12 +83,9 @@ def log_in(browser: Any, hub: Hub, user: str) -> tuple[Any, Any, OfflineGuard]:
 
 def wait_for_app(page: Any, hub: Hub, user: str) -> Any:
     """After login the hub spawns the user's server and its default URL opens the app."""
-    widget = page.locator(READY)
-    try:
-        widget.wait_for(timeout=LOGIN_TO_APP_READY_MS)
-    except Exception as exc:
-        raise AssertionError(f"{user}'s app did not become ready (page at {page.url})\n"
-                             f"{hub.log_tail()}") from exc
+    widget = wait_for(page.locator(READY), f"{user}'s app to be ready after login",
+                      LOGIN_TO_APP_READY_MS,
+                      detail=lambda: f"(page at {page.url})\n{hub.log_tail()}")
     assert urlsplit(page.url).path == f"/user/{user}/{APP_PATH}", page.url
     return widget
 
@@ -96,7 +94,8 @@ def pay_with_saved_visa(page: Any) -> str:
     widget = page.locator(".kit-payment-element")
     widget.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
     widget.get_by_role("button", name=re.compile(r"^Pay \$")).click()
-    widget.get_by_text("Success! Payment received.").wait_for()
+    wait_for(widget.get_by_text("Success! Payment received."), "the payment to succeed",
+             OUTCOME_MS)
     pi = widget.get_attribute("data-payment-intent")
     assert pi and pi.startswith("pi_"), pi
     return pi

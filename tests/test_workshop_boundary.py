@@ -180,7 +180,7 @@ def test_pool_monitor_prints_progress_then_one_ready_line() -> None:
     assert out.getvalue().splitlines() == [
         "pool warming: 0/3 ready", "pool warming: 1/3 ready", "pool warming: 2/3 ready",
         "pool ready: 3 kernels"]
-    assert monitor.status()["line"] == "pool ready: 3 kernels"
+    assert monitor.status()["line"] == "pool ready: 3 kernels at start, 2 waiting now"
 
 
 # ---- the printed URLs ---------------------------------------------------------------------

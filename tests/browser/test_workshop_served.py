@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = "/voila/render/06_workshop_app.ipynb"
 READY_MS = WIDGET_READY_MS  # the shared, generous widget wait (waits.py)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+FACILITATOR = "facilitator-secret-for-tests"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -60,7 +61,8 @@ class Workshop:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
 
     def facilitator(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.base + "/workshop/facilitator.json", timeout=10) as r:
+        with urllib.request.urlopen(f"{self.base}/workshop/facilitator.json?facilitator="
+                                    f"{FACILITATOR}", timeout=10) as r:
             return json.load(r)
 
 
@@ -77,7 +79,7 @@ def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workshop]:
     log = tmp / "workshop.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.workshop", "--port", str(port), "--pool-size", "2",
-         "--workshop-dir", str(tmp / "sandboxes")],
+         "--workshop-dir", str(tmp / "sandboxes"), "--facilitator-token", FACILITATOR],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -205,11 +207,24 @@ def test_landing_page_and_facilitator_view(browser: Any, workshop: Workshop) -> 
             "href").endswith("voila/render/06_workshop_app.ipynb")
         for lesson in ("00 · Welcome & setup", "05 · When things go wrong"):
             page.get_by_role("link", name=lesson).wait_for()
+        # a lesson's link carries this browser's participant id: the facilitator sees it there
+        welcome = page.get_by_role("link", name="00 · Welcome & setup")
+        assert "participant=" in welcome.get_attribute("href")
+        welcome.click()
+        page.get_by_text("Welcome", exact=False).first.wait_for()
+        # Voilà's own error page, with every outside request aborted
+        page.goto(workshop.base + "/voila/render/does_not_exist.ipynb")
+        page.get_by_text("404").first.wait_for()
         page.goto(workshop.base + "/workshop/facilitator")
+        page.get_by_role("heading", name="Facilitator only").wait_for()  # no secret, no view
+        page.goto(f"{workshop.base}/workshop/facilitator?facilitator={FACILITATOR}")
         page.get_by_role("heading", name="Facilitator view").wait_for()
+        page.get_by_role("button", name="Reset everyone").wait_for()
+        page.get_by_text("pool ready: 2 kernels").first.wait_for()
         html = page.content()
         summary = workshop.facilitator()
         assert summary["participants"] >= 3 and summary["succeeded"] >= 3
+        assert any(p["notebook"] == "00_welcome.ipynb" for p in summary["people"])
         assert summary["connected"] <= summary["participants"]
         for secret in ("sk_test_", "pk_test_", "whsec_", "_secret_", "acct_"):
             assert secret not in html and secret not in json.dumps(summary)

@@ -33,8 +33,8 @@ from local_servers import free_port, stop_group
 ROOT = Path(__file__).resolve().parents[1]
 KIT_CONFIG = ROOT / "helpers" / "workshop" / "jupyterhub_config.py"
 LOCAL_CHP = ROOT / ".kit" / "npm" / "node_modules" / ".bin" / "configurable-http-proxy"
-INSTALL_CHP = ("npm install --prefix .kit/npm configurable-http-proxy  "
-               "(or `npm install -g configurable-http-proxy`, or set KIT_CHP to its path)")
+INSTALL_CHP = ("npm install --prefix .kit/npm configurable-http-proxy@4 (@5 on Node 22.12+), "
+               "or run .ci/run, or set KIT_CHP to the proxy's path")
 HUB_READY_S = 90
 APP_PATH = "voila/render/notebooks/06_workshop_app.ipynb"
 

@@ -224,7 +224,7 @@ class KernelRunner:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=KERNEL_REPLY_S)
 
-    def run(self, code: str) -> str:
+    def run(self, code: str, ok: bool = True) -> str:
         out: list[str] = []
 
         def hook(message: dict[str, Any]) -> None:
@@ -237,7 +237,8 @@ class KernelRunner:
         reply = self.client.execute_interactive(code, output_hook=hook,
                                                 timeout=KERNEL_REPLY_S)
         text = "".join(out)
-        assert reply["content"]["status"] == "ok", text
+        assert (reply["content"]["status"] == "ok") == ok, text
+        self.last_reply = reply["content"]
         return text
 
     def json(self, code: str) -> Any:
@@ -426,7 +427,31 @@ def test_bad_widget_messages_get_a_short_answer_over_the_websocket(served: Serve
                  if (m["content"].get("data", {}).get("content") or {}).get("kind")
                  == "anywidget-command-response"]
     assert len(responses) == 4 and all("error" in r["response"] for r in responses)
-    assert "hooks not installed" not in served.text()
+
+
+def test_kernel_side_errors_reach_a_page_as_one_line(served: Served) -> None:
+    """Lesson or app code that raises, warns or prints a path while a page listens: the page
+    hears one line, without the server's paths (the whole story goes to the kernel's own
+    stderr, the server's terminal)."""
+    kernel, page = open_sandbox(served, "frank-app")
+    runner = KernelRunner(served, kernel)
+    try:
+        runner.run("import helpers, warnings\n"
+                   "print('kit at', helpers.__file__)\n"
+                   "warnings.warn('deprecated in ' + helpers.__file__)\n"
+                   "raise RuntimeError('broken in ' + helpers.__file__)", ok=False)
+        reply = runner.last_reply
+        heard = page.settle()
+    finally:
+        runner.close()
+        page.close()
+    errors = [m["content"] for m in heard if m["header"]["msg_type"] == "error"]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) == 1, errors
+    assert errors[0]["traceback"][0].startswith("RuntimeError: broken in ")
+    streams = "".join(m["content"]["text"] for m in heard if m["header"]["msg_type"] == "stream")
+    assert "kit at " in streams and "deprecated" not in streams
+    text = json.dumps(heard) + json.dumps(reply)
+    assert str(ROOT) not in text and "Traceback" not in text and "helpers/__init__" not in text
 
 
 # ---- the facilitator: server-side truth ---------------------------------------------------

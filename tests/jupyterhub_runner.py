@@ -182,19 +182,20 @@ def running_hub(tmp: Path, users: list[str], *, chp: str, idle_timeout: int,
         stop_leftovers(settings["hub_bind_url"], settings["proxy_api_url"])
 
 
-def stop_leftovers(*marks: str) -> None:
-    """Stop the process groups of processes whose command line or environment names one of
-    this hub's own URLs (its proxy; its single-user servers and their kernels)."""
-    ports = [urlsplit(mark).port for mark in marks]
-    needles = [f"127.0.0.1:{port}".encode() for port in ports] + \
-        [f"--api-port {port}".encode() for port in ports]
+def stop_leftovers(hub_bind_url: str, proxy_api_url: str) -> None:
+    """Stop what this hub started, found by marks only it has: the proxy's command line names
+    this proxy API port; the single-user servers, their kernels and the culler carry this
+    hub's API URL in their environment."""
+    hub_api = f"JUPYTERHUB_API_URL={hub_bind_url}/hub/api\0".encode()
+    proxy = f"--api-port\0{urlsplit(proxy_api_url).port}\0".encode()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            seen = (proc / "cmdline").read_bytes().replace(b"\0", b" ") + \
-                (proc / "environ").read_bytes()
+            cmdline = (proc / "cmdline").read_bytes()
+            mine = (b"configurable-http-proxy" in cmdline and proxy in cmdline) or \
+                hub_api in (proc / "environ").read_bytes()
         except OSError:
             continue
-        if any(needle in seen for needle in needles):
+        if mine:
             try:
                 group = os.getpgid(int(proc.name))
                 if group != os.getpgrp():  # never the test's own group

@@ -20,6 +20,7 @@
 const VERSION = '__KIT_MODULE_VERSION__';
 const STORE_KEY = 'kit-payment-element-module';
 const KERNEL_TIMEOUT_MS = 60000;
+const SERVER_TIMEOUT_MS = 20000;
 
 /** The Jupyter server's base URL, as the page itself was given it (JupyterLab and Voilà). */
 function serverBase() {
@@ -30,31 +31,52 @@ function serverBase() {
   return new URL('/', window.location.href).href;
 }
 
+/** The server's copy; a request that hangs is given up after SERVER_TIMEOUT_MS. */
 async function fromServer(path) {
-  return import(/* webpackIgnore: true */ new URL(path, serverBase()).href);
+  let timer;
+  const late = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('the server did not send the code in time')),
+      SERVER_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      import(/* webpackIgnore: true */ new URL(path, serverBase()).href), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-async function fromKernel(experimental) {
-  let source = null;
-  try {
-    const kept = JSON.parse(window.localStorage.getItem(STORE_KEY) || 'null');
-    if (kept && kept.version === VERSION) source = kept.source;
-  } catch (e) { /* storage disabled or full: ask the kernel */ }
-  if (!source) {
-    const [reply] = await experimental.invoke('kit_module', { version: VERSION }, {
-      signal: AbortSignal.timeout(KERNEL_TIMEOUT_MS),
-    });
-    source = reply.source;
-    try {
-      window.localStorage.setItem(STORE_KEY, JSON.stringify({ version: VERSION, source }));
-    } catch (e) { /* not kept: the next page asks again */ }
-  }
+async function importSource(source) {
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   try {
     return await import(/* webpackIgnore: true */ url);
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+/** The kernel's copy, kept in localStorage. A kept copy that does not start is dropped (the
+ *  widget says so; Retry then asks the kernel afresh). */
+async function fromKernel(experimental) {
+  let kept = null;
+  try {
+    kept = JSON.parse(window.localStorage.getItem(STORE_KEY) || 'null');
+  } catch (e) { /* storage disabled or unreadable: ask the kernel */ }
+  if (kept && kept.version === VERSION && typeof kept.source === 'string') {
+    try {
+      return await importSource(kept.source);
+    } catch (err) {
+      try { window.localStorage.removeItem(STORE_KEY); } catch (e) { /* nothing kept */ }
+      throw err;
+    }
+  }
+  const [reply] = await experimental.invoke('kit_module', { version: VERSION }, {
+    signal: AbortSignal.timeout(KERNEL_TIMEOUT_MS),
+  });
+  try {
+    window.localStorage.setItem(STORE_KEY, JSON.stringify({ version: VERSION, source: reply.source }));
+  } catch (e) { /* not kept: the next page asks again */ }
+  return importSource(reply.source);
 }
 
 /** The widget's code, loaded once per page and shared by every widget on it. */

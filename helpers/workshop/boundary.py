@@ -18,6 +18,7 @@ Installed in every kernel the workshop server starts (an IPython startup file, s
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
@@ -28,12 +29,25 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WIDGET_METHODS = ("update", "request_state", "custom", "echo_update")
 SHORT = "Something went wrong on the server ({name}). Try again, or ask the facilitator."
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-@+~]+){2,}")
+
+
+def _top_level_dirs() -> list[str]:
+    try:
+        return sorted(re.escape(name) for name in os.listdir("/") if os.path.isdir("/" + name))
+    except OSError:
+        return []
+
+
+# An absolute path on this machine: it starts with one of its top-level directories (so an
+# API path such as /v1/customers, or a URL, is left alone).
+_PATH = re.compile(r"(?<![\w:/])/(?:" + "|".join(_top_level_dirs() or ["home", "usr", "tmp"])
+                   + r")(?:/[\w.\-@+~]+)+")
 _installed = False
 
 
 def scrub(text: str) -> str:
-    """`text` without absolute paths of this machine (a path of 2+ parts becomes `…`)."""
+    """`text` without absolute paths of this machine (the repository, the Python
+    installation, the home directory, anything under one of its top-level directories)."""
     for root in sorted({str(REPO_ROOT), sys.prefix, sys.base_prefix, str(Path.home())},
                        key=len, reverse=True):
         if root and len(root) > 1:
@@ -50,10 +64,19 @@ def short_error(error: BaseException | str) -> str:
 
 
 def log_to_server(text: str) -> None:
-    """The full story, for the facilitator's terminal (the kernel's real stderr)."""
+    """The full story, for the facilitator's terminal only.
+
+    In a kernel, ipykernel forwards what is written to file descriptor 2 to the page as
+    well; it keeps a copy of the real stderr (`_original_stdstream_copy`), which only the
+    server's terminal reads."""
+    data = f"[kit workshop kernel] {text}\n".encode(errors="replace")
+    fd = getattr(sys.stderr, "_original_stdstream_copy", None)
     try:
-        sys.__stderr__.write(f"[kit workshop kernel] {text}\n")
-        sys.__stderr__.flush()
+        if isinstance(fd, int):
+            os.write(fd, data)
+        elif not hasattr(sys.stderr, "session"):  # not in a kernel: stderr is the terminal
+            sys.__stderr__.write(data.decode())
+            sys.__stderr__.flush()
     except Exception:
         pass
 

@@ -279,7 +279,7 @@ def test_static_route_serves_the_module_cacheably(monkeypatch: pytest.MonkeyPatc
 
     from helpers import widget_static
 
-    monkeypatch.delenv(STATIC_ENV, raising=False)
+    monkeypatch.setenv(STATIC_ENV, "0")  # recorded, so the route's "1" is undone afterwards
     app = tornado.web.Application(widget_static.handlers("/base/"))
     assert os.environ[STATIC_ENV] == "1", "kernels started by this server will know"
 
@@ -381,3 +381,25 @@ def test_static_html_picture_is_deterministic_and_secret_free(checkout: dict[str
     assert html == widget.static_html()
     no_session = PaymentElement(FAKE_PI_SECRET)
     assert "Card" in no_session.static_html()
+
+
+def test_jupyter_server_extension_adds_the_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import widget_static
+
+    monkeypatch.setenv(STATIC_ENV, "0")  # recorded, so the hook's "1" is undone afterwards
+    added: list[Any] = []
+
+    class WebApp:
+        def add_handlers(self, host: str, handlers: list[Any]) -> None:
+            added.append((host, handlers))
+
+    class ServerApp:
+        base_url = "/user/ada/"
+        web_app = WebApp()
+
+    assert widget_static._jupyter_server_extension_points() == [
+        {"module": "helpers.widget_static"}]
+    widget_static._load_jupyter_server_extension(ServerApp())
+    [(host, [(route, handler)])] = added
+    assert route == "/user/ada/kit/static/payment-element.js"
+    assert handler is widget_static.ModuleHandler and os.environ[STATIC_ENV] == "1"

@@ -249,8 +249,10 @@ class PoolMonitor:
                 "line": self.line(ready, wanted)}
 
     def line(self, ready: int, wanted: int) -> str:
-        if self.was_ready or ready >= wanted:
+        if ready >= wanted:
             return f"pool ready: {kernels_word(wanted)}"
+        if self.was_ready:  # participants took some; refills come after --refill-delay
+            return f"pool ready: {kernels_word(wanted)} at start, {ready} waiting now"
         return f"pool warming: {ready}/{wanted} ready"
 
     def poll(self) -> None:

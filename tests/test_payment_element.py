@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,12 @@ def test_static_route_serves_the_module_cacheably(monkeypatch: pytest.MonkeyPatc
                                headers={"If-None-Match": plain.headers["Etag"]})
             assert again.code == 304
 
-    result = Fetch().run()
+    # in a thread of its own: no event loop of another test (Playwright's) may be running there
+    results: list[Any] = []
+    worker = threading.Thread(target=lambda: results.append(Fetch().run()))
+    worker.start()
+    worker.join(timeout=60)
+    [result] = results
     assert result.wasSuccessful(), result.failures + result.errors
 
 

@@ -43,6 +43,7 @@ class Recorder(EmulatorHTTPClient):
 NOT_ALWAYS_THERE = {
     stripe.CustomerSession: {"id"},  # a CustomerSession has no id
     stripe.WebhookEndpoint: {"secret"},  # returned only by create
+    stripe.Charge: {"refunds"},  # includable: sent only when expanded (since 2022-11-15)
     stripe.Customer: {"cash_balance", "invoice_credit_balance", "sources", "subscriptions",
                       "tax", "tax_ids"},  # includable: sent only when expanded
 }

@@ -173,3 +173,40 @@ def test_forms_round_trip(text: str) -> None:
     assert forms.decode(forms.encode(decoded)) == decoded
     if text.startswith("a"):
         assert decoded == {"a": {"b": {"c": "1", "d": "2"}}, "e": ["x", "y"], "f": ["p", "q"]}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/v1"), ("GET", "/v1/"), ("GET", "//v1/customers"), ("POST", "//v1/customers"),
+    ("GET", "/nope"), ("DELETE", "/v2/customers"), ("GET", "/v1/customers/cus_1/nope"),
+])
+def test_every_path_answers_in_stripes_shape(server: str, method: str, path: str) -> None:
+    """Never Tornado's HTML 404: Stripe's JSON one, with a request id."""
+    status, body, headers = call(server, method, path)
+    assert status == 404
+    assert body["error"]["type"] == "invalid_request_error"
+    assert body["error"]["message"].startswith("Unrecognized request URL")
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["Request-Id"].startswith("req_")
+
+
+def test_a_body_over_the_cap_is_refused_with_413(server: str) -> None:
+    from helpers.emulator.errors import MAX_BODY_BYTES
+
+    status, body, _ = call(server, "POST", "/v1/customers",
+                           "description=" + "d" * (MAX_BODY_BYTES + 10))
+    assert status == 413 and body["error"]["code"] == "request_too_large"
+    status, body, _ = call(server, "GET", "/v1/customers?limit=100")
+    assert status == 200 and all(len(c["description"] or "") < 6000 for c in body["data"])
+
+
+def test_deep_nesting_over_http_is_a_400(server: str) -> None:
+    status, body, _ = call(server, "POST", "/v1/customers", "metadata" + "[a]" * 500 + "=1")
+    assert status == 400 and "nested" in body["error"]["message"]
+
+
+def test_a_nan_delay_is_refused_over_http_and_the_answer_is_json(server: str) -> None:
+    status, body, _ = call(server, "POST", "/v1/test_helpers/kit/webhook_faults",
+                           "delay_seconds=nan")
+    assert status == 400 and body["error"]["param"] == "delay_seconds"
+    status, body, _ = call(server, "GET", "/v1/test_helpers/kit/webhook_faults")
+    assert status == 200 and body["delay_seconds"] == 0.0

@@ -27,7 +27,7 @@ from .context import Context, public
 from .deliveries import Deliveries
 from .errors import StripeError
 from .ids import IdFactory
-from .shapes import INCLUDABLE, included
+from .shapes import INCLUDABLE, expandable, included, nested_objects
 from .store import Store, compact_json
 from .validation import validate
 
@@ -208,6 +208,17 @@ def _expand(ctx: Context, obj: Any, path: list[str]) -> Any:
     if head == "data" and isinstance(obj.get("data"), list):
         obj["data"] = [_expand(ctx, item, rest) for item in obj["data"]]
         return obj
+    kind = obj.get("object")
+    if kind in ("list", "search_result"):
+        allowed = head == "total_count" or (head == "data" and rest)
+    else:
+        allowed = not isinstance(kind, str) or head in expandable(kind) \
+            or bool(rest and head in nested_objects(kind))
+    if not allowed:
+        # Stripe's answer for a field that is not expandable (https://docs.stripe.com/expand;
+        # wording as Stripe sends it, code UNCONFIRMED)
+        raise StripeError(400, f"This property cannot be expanded ({head}).",
+                          code="parameter_invalid", param="expand")
     value = obj.get(head)
     if value is None and head in INCLUDABLE.get(obj.get("object", ""), ()):
         value = included(obj, head)

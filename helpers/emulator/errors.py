@@ -71,3 +71,16 @@ PUBLISHABLE_KEY_REFUSED = (
     "This API call cannot be made with a publishable API key. Please use a secret API key. "
     "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
 )
+
+
+# Request body cap. Stripe documents no request size limit (UNCONFIRMED); the largest request
+# its documented limits allow (50 metadata entries of 40 + 500 characters, strings of at most
+# 5000 characters) is well under 1 MiB, so the emulator refuses bigger bodies with 413 instead
+# of storing (and listing back) whatever arrives. Tornado's own default was 100 MB.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def request_too_large(size: int) -> StripeError:
+    return StripeError(
+        413, f"The request body is {size} bytes; the offline emulator accepts at most"
+        f" {MAX_BODY_BYTES} bytes (1 MiB) per request.", code="request_too_large")

@@ -164,6 +164,8 @@ def set_faults(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     ctx.require_secret_key()
     from dataclasses import asdict
 
+    from .faults import MAX_DELAY_SECONDS, valid_delay
+
     unknown = set(params) - {"duplicates", "shuffle", "delay_seconds", "fail_first_attempt"}
     if unknown:
         name = sorted(unknown)[0]
@@ -174,8 +176,10 @@ def set_faults(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise StripeError(400, "Invalid delay_seconds: must be a number of seconds",
                           param="delay_seconds") from None
-    if delay < 0:
-        raise StripeError(400, "Invalid delay_seconds: must be 0 or more", param="delay_seconds")
+    if not valid_delay(delay):  # NaN and infinity too: they would poison every delivery
+        raise StripeError(400, f"Invalid delay_seconds: must be a number from 0 to"
+                          f" {MAX_DELAY_SECONDS}", code="parameter_invalid",
+                          param="delay_seconds")
     faults = ctx.emulator.deliveries.faults.set(
         account=ctx.account, duplicates=_flag(params.get("duplicates")),
         shuffle=_flag(params.get("shuffle")), delay_seconds=delay,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 
 META_KEY = "webhook_faults"
 SHUFFLE_HOLD_SECONDS = 1.0
+MAX_DELAY_SECONDS = 30 * 24 * 3600  # as far as the clock route moves in one step (30 days)
+
+
+def valid_delay(value: float) -> bool:
+    """A finite number of seconds in 0..MAX_DELAY_SECONDS (NaN and infinity fail both
+    comparisons: a NaN stored once would make every later delivery time NaN)."""
+    return 0 <= value <= MAX_DELAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,8 @@ class FaultSettings:
     def set(self, *, account: str | None = None, duplicates: bool = False, shuffle: bool = False,
             delay_seconds: float = 0.0, fail_first_attempt: bool = False) -> Faults:
         """Replace the settings (for one account, or for all when `account` is None)."""
-        if delay_seconds < 0:
-            raise ValueError("delay_seconds must be 0 or more")
+        if not valid_delay(float(delay_seconds)):
+            raise ValueError(f"delay_seconds must be a number from 0 to {MAX_DELAY_SECONDS}")
         faults = Faults(bool(duplicates), bool(shuffle), float(delay_seconds),
                         bool(fail_first_attempt))
         self.emulator.store.set_meta(_key(account), json.dumps(asdict(faults)))
@@ -103,4 +110,7 @@ class FaultSettings:
             return Faults()
         data: dict[str, Any] = json.loads(raw)
         known = {f.name for f in fields(Faults)}
-        return Faults(**{k: v for k, v in data.items() if k in known})
+        faults = Faults(**{k: v for k, v in data.items() if k in known})
+        if not valid_delay(float(faults.delay_seconds or 0)):  # kept by an older version
+            faults = replace(faults, delay_seconds=0.0)
+        return faults

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
+from .errors import StripeError
+
 _PART = re.compile(r"\[([^\]]*)\]")
+# How deeply brackets may nest (`a[b][c]` is 3). Stripe's deepest parameters nest about 6
+# levels (payment_method_options[card][mandate_options][...]); Stripe's own limit is not
+# documented (UNCONFIRMED), so the emulator refuses anything past 32, with a 400, before
+# decoding recursion could run out of stack.
+MAX_DEPTH = 32
 
 
 def _split(key: str) -> list[str]:
@@ -53,6 +60,10 @@ def decode(text: str) -> dict[str, Any]:
             continue
         nested = True
         parts = _split(key)
+        if len(parts) > MAX_DEPTH:
+            raise StripeError(400, f"Invalid request: the parameter {parts[0]!r} is nested"
+                              f" {len(parts)} levels deep; at most {MAX_DEPTH} are allowed.",
+                              code="parameter_invalid", param=parts[0][:100])
         node = root
         for part in parts[:-1]:
             node = node.setdefault(part, {})

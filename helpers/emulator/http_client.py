@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 import stripe
 from requests.structures import CaseInsensitiveDict
 
+from .errors import MAX_BODY_BYTES, StripeError, request_too_large
 from .forms import decode
+from .store import compact_json
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -38,11 +40,16 @@ class EmulatorHTTPClient(stripe.HTTPClient):
                 post_data: Any = None, *, _usage: list[str] | None = None,
                 ) -> tuple[str, int, Mapping[str, str]]:
         parts = urlsplit(url)
-        params = decode(parts.query) if parts.query else {}
-        if post_data:
-            body = post_data.decode(errors="replace") if isinstance(post_data, bytes) \
-                else str(post_data)
-            params.update(decode(body))
+        try:
+            params = decode(parts.query) if parts.query else {}
+            if post_data:
+                if len(post_data) > MAX_BODY_BYTES:
+                    raise request_too_large(len(post_data))
+                body = post_data.decode(errors="replace") if isinstance(post_data, bytes) \
+                    else str(post_data)
+                params.update(decode(body))
+        except StripeError as exc:  # refused before the emulator could read it
+            return compact_json(exc.body()), exc.status, CaseInsensitiveDict(exc.headers)
         headers = headers or {}
         auth = headers.get("Authorization", "")
         api_key = auth[len("Bearer "):] if auth.startswith("Bearer ") else None

@@ -50,13 +50,10 @@ def _money(amount: int, currency: str) -> str:
 
 
 def _check_amount(amount: int, currency: str) -> None:
-    minimum = MINIMUM_AMOUNT.get(currency, 50)
-    if amount < minimum:
-        raise StripeError(400, f"Amount must be at least {_money(minimum, currency)} {currency}",
-                          code="amount_too_small", param="amount")
-    if amount > MAXIMUM_AMOUNT:
-        raise StripeError(400, f"Amount must be no more than {_money(MAXIMUM_AMOUNT, currency)}",
-                          code="amount_too_large", param="amount")
+    """Stripe's per-currency minimum and maximum (limits.py cites them)."""
+    from .limits import check_amount
+
+    check_amount(amount, currency)
 
 
 def _load(ctx: Context, id: str, params: dict[str, Any]) -> dict[str, Any]:

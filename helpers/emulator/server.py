@@ -26,6 +26,7 @@ import tornado.ioloop
 import tornado.web
 
 from .core import Emulator
+from .errors import MAX_BODY_BYTES, StripeError, request_too_large
 from .forms import decode
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -67,10 +68,31 @@ def api_key_from(authorization: str) -> str | None:
     return None
 
 
+@tornado.web.stream_request_body
 class ApiHandler(tornado.web.RequestHandler):
+    """Stripe's API. The body is read as it streams in and kept only up to MAX_BODY_BYTES:
+    a bigger one is read to its end (so the client gets the answer) and refused with 413."""
+
     def initialize(self, emulator: Emulator, stripe_only: bool = False) -> None:
         self.emulator = emulator
         self.stripe_only = stripe_only
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size <= MAX_BODY_BYTES:
+            self._chunks.append(chunk)
+        else:
+            self._chunks.clear()
+
+    def send_error_body(self, error: StripeError) -> None:
+        self.set_status(error.status)
+        for name, value in error.headers.items():
+            self.set_header(name, value)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Request-Id", "req_" + secrets.token_hex(7))
+        self.finish(json.dumps(error.body(), indent=2))
 
     def set_default_headers(self) -> None:
         for name, value in CORS_HEADERS.items():
@@ -94,10 +116,16 @@ class ApiHandler(tornado.web.RequestHandler):
         if self.stripe_only and is_kit_only(self.request.path):
             self.refuse()
             return
-        params: dict[str, Any] = decode(self.request.query)
-        body = self.request.body.decode(errors="replace")
-        if body:
-            params.update(decode(body))
+        try:
+            if self._size > MAX_BODY_BYTES:
+                raise request_too_large(self._size)
+            params: dict[str, Any] = decode(self.request.query)
+            body = b"".join(self._chunks).decode(errors="replace")
+            if body:
+                params.update(decode(body))
+        except StripeError as error:  # refused before the emulator could read it
+            self.send_error_body(error)
+            return
         headers = dict(self.request.headers)
         api_key = api_key_from(self.request.headers.get("Authorization", ""))
         response = await tornado.ioloop.IOLoop.current().run_in_executor(
@@ -115,6 +143,21 @@ class ApiHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": {"type": "api_error",
                                           "message": f"HTTP {status_code}: {self._reason}"}}))
+
+
+class NotFoundHandler(ApiHandler):
+    """Any URL no other handler takes (`/v1`, `//v1/customers`, `/nope`): Stripe's JSON 404,
+    never Tornado's HTML page."""
+
+    def not_found(self, *args: Any) -> None:
+        method, path = self.request.method or "GET", self.request.path
+        print(f"{UNKNOWN_LOG} {method} {path}", file=sys.stderr, flush=True)
+        self.set_status(404)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Request-Id", "req_" + secrets.token_hex(7))
+        self.finish(json.dumps(unrecognized_url(method, path), indent=2))
+
+    get = post = delete = put = patch = head = not_found  # type: ignore[assignment]
 
 
 class StripeJsHandler(tornado.web.RequestHandler):
@@ -158,7 +201,10 @@ def make_app(emulator: Emulator, stripe_only: bool = False) -> tornado.web.Appli
         handlers.append((r"/.*", RefuseHandler, api))
     else:
         handlers.append((r"/health", HealthHandler))
-    return tornado.web.Application(handlers, refused=[])
+        handlers.append((r"/.*", NotFoundHandler, api))
+    return tornado.web.Application(handlers, refused=[],
+                                   default_handler_class=NotFoundHandler,
+                                   default_handler_args=api)
 
 
 def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None,

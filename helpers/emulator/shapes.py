@@ -51,14 +51,16 @@ PAYMENT_METHOD = RESOURCES["payment_method"]  # stripe's module attributes load 
 INCLUDABLE: dict[str, frozenset[str]] = {
     "customer": frozenset({"cash_balance", "invoice_credit_balance", "sources",
                            "subscriptions", "tax", "tax_ids"}),
+    # A charge's refunds stopped being sent by default with API version 2022-11-15.
+    "charge": frozenset({"refunds"}),
 }
 
 
 def included(obj: dict[str, Any], name: str) -> Any:
     """An includable field's value when it is expanded: what an account with none has."""
-    if name in ("sources", "subscriptions", "tax_ids"):
+    if name in ("sources", "subscriptions", "tax_ids", "refunds"):
         return {"object": "list", "data": [], "has_more": False,
-                "url": f"/v1/customers/{obj.get('id')}/{name}"}
+                "url": f"/v1/{obj.get('object')}s/{obj.get('id')}/{name}"}
     if name == "invoice_credit_balance":
         return {}
     if name == "tax":  # a customer with no address: Stripe cannot place it (UNCONFIRMED values)
@@ -190,3 +192,26 @@ def complete(obj: dict[str, Any], deep: bool = False) -> dict[str, Any]:
     if cls is None:
         return obj
     return _fill(obj, cls, deep)
+
+
+@functools.cache
+def expandable(object_name: str) -> frozenset[str]:
+    """Fields `expand[]` may name on this object: ids of other objects (typed
+    `Union[str, Resource]`), and the includable ones; empty for an unknown object."""
+    cls = RESOURCES.get(object_name) or register(object_name)
+    if cls is None:
+        return frozenset()
+    ids = {name for name, annotation in fields(cls).items()
+           if annotation.startswith("typing.Union[str, ForwardRef(")}
+    return frozenset(ids | INCLUDABLE.get(object_name, frozenset()))
+
+
+@functools.cache
+def nested_objects(object_name: str) -> frozenset[str]:
+    """Fields holding a nested object (`invoice_settings`, `data`…): an expansion path may
+    pass through them to an expandable field inside."""
+    cls = RESOURCES.get(object_name) or register(object_name)
+    if cls is None:
+        return frozenset()
+    return frozenset(name for name, annotation in fields(cls).items()
+                     if inner_classes(cls, annotation))

@@ -18,6 +18,7 @@ import typing_extensions
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from stripe._request_options import RequestOptions
 
+from . import limits
 from .errors import StripeError
 
 # Keys of stripe-python's per-request options: they are never API parameters.
@@ -171,4 +172,5 @@ def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise _as_stripe_error(exc) from None
     check_enums(_params_type(class_name), checked)
+    limits.check(class_name, checked)  # Stripe's documented bounds (limits.py)
     return checked

@@ -27,11 +27,13 @@ def status_message(status: str) -> str:
     return STATUS_MESSAGES.get(status, OTHER_STATUS_MESSAGE)
 
 
-def intent_id(client_secret: str) -> str:
-    """The PaymentIntent id is everything before `_secret_` (that is how Stripe.js finds it)."""
-    if "_secret_" not in client_secret:
-        raise ValueError("That is not a PaymentIntent client secret: it should look like"
-                         " 'pi_…_secret_…' (use the `client_secret` your server returned).")
+def intent_id(client_secret: str, prefix: str = "pi_") -> str:
+    """The intent id is everything before `_secret_` (that is how Stripe.js finds it)."""
+    kind = "SetupIntent" if prefix == "seti_" else "PaymentIntent"
+    if not isinstance(client_secret, str) or "_secret_" not in client_secret \
+            or not client_secret.startswith(prefix):
+        raise ValueError(f"That is not a {kind} client secret: it should look like"
+                         f" '{prefix}…_secret_…' (use the `client_secret` your server returned).")
     return client_secret.split("_secret_")[0]
 
 
@@ -52,6 +54,28 @@ def confirm_payment(client_secret: str, payment_method: str, return_url: str,
     params = {"client_secret": client_secret, "payment_method": payment_method,
               "return_url": return_url, **extra}
     return client.v1.payment_intents.confirm(intent_id(client_secret), params)  # type: ignore[arg-type]
+
+
+def retrieve_setup_intent(client_secret: str) -> stripe.SetupIntent:
+    """`stripe.retrieveSetupIntent(clientSecret)`: the publishable-key view of a SetupIntent."""
+    client = publishable_client()
+    return client.v1.setup_intents.retrieve(intent_id(client_secret, "seti_"),
+                                            {"client_secret": client_secret})
+
+
+def confirm_setup(client_secret: str, payment_method: str, return_url: str,
+                  **extra: Any) -> stripe.SetupIntent:
+    """`stripe.confirmSetup(...)` with a chosen method and the publishable key: saves the
+    method for later (attached to the SetupIntent's customer), charges nothing.
+
+    Raises `stripe.CardError` on a declined card, as Stripe.js resolves `{error}`. A card that
+    asks for 3-D Secure comes back `requires_action` (`helpers.test_actions` can answer it).
+    """
+    client = publishable_client()
+    params = {"client_secret": client_secret, "payment_method": payment_method,
+              "return_url": return_url, **extra}
+    return client.v1.setup_intents.confirm(intent_id(client_secret, "seti_"),
+                                           params)  # type: ignore[arg-type]
 
 
 def status_page(client_secret: str) -> StatusBadge:

@@ -3,8 +3,13 @@ Stripe.js makes): saving a method for later, 3-D Secure, bank debits, events, ba
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import pytest
 import stripe
+from local_servers import running
 
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, Emulator
 
@@ -277,3 +282,49 @@ def test_elements_session_accepts_a_setup_intent_secret(
     wrong = pk(emulator, "GET", "/v1/elements/sessions",
                {"client_secret": si.id + "_secret_wrong"})
     assert wrong.status == 400 and wrong.body["error"]["param"] == "client_secret"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.parametrize("outcome, status", [("complete", "succeeded"), ("fail", "failed")])
+def test_the_served_3ds_page_returns_with_setup_intent_query(tmp_path, outcome: str,
+                                                             status: str) -> None:
+    """The emulator's test page (challenge_page.py) answers a SetupIntent's challenge and sends
+    the customer back with `setup_intent`, `setup_intent_client_secret`, `redirect_status`."""
+    with running("helpers.emulator", "serve", "--db", str(tmp_path / "e.sqlite3")) as base:
+        client = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": base},
+                                     max_network_retries=0)
+        si = client.v1.setup_intents.create({
+            "payment_method": "pm_card_authenticationRequired", "confirm": True,
+            "return_url": "https://shop.example/saved?ref=abc"})
+        path = urllib.parse.urlsplit(si.next_action.redirect_to_url.url).path
+        with urllib.request.urlopen(base + path, timeout=5) as page:
+            text = page.read().decode()
+        assert "Saving a payment method for later" in text and si.id in text
+        opener = urllib.request.build_opener(_NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            opener.open(base + path, data=f"outcome={outcome}".encode(), timeout=5)
+        assert answer.value.code == 303
+        back = urllib.parse.urlsplit(answer.value.headers["Location"])
+        query = dict(urllib.parse.parse_qsl(back.query))
+        assert query == {"ref": "abc", "setup_intent": si.id,
+                         "setup_intent_client_secret": si.client_secret,
+                         "redirect_status": status}
+
+
+def test_stripejs_confirm_setup_from_python(backend, client: stripe.StripeClient,
+                                            customer: stripe.Customer) -> None:
+    """helpers.stripejs.confirm_setup: what `stripe.confirmSetup` sends, with the pk only."""
+    from helpers import stripejs
+
+    si = client.v1.setup_intents.create({"customer": customer.id})
+    done = stripejs.confirm_setup(si.client_secret, "pm_card_visa", "https://shop.test/saved")
+    assert done.status == "succeeded"
+    assert stripejs.retrieve_setup_intent(si.client_secret).status == "succeeded"
+    with pytest.raises(ValueError, match="SetupIntent client secret"):
+        stripejs.confirm_setup("pi_123_secret_abc", "pm_card_visa", "https://x.test")
+    with pytest.raises(ValueError, match="PaymentIntent client secret"):
+        stripejs.retrieve_payment_intent(si.client_secret)

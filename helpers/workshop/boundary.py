@@ -159,6 +159,9 @@ def _guard_widgets() -> None:
 
 
 def _short_tracebacks(shell: Any) -> None:
+    if getattr(shell, "_kit_short_tracebacks", False):  # installed by another copy already
+        return
+    shell._kit_short_tracebacks = True
     original = shell._showtraceback
 
     def short(etype: Any, evalue: Any, stb: Any) -> None:

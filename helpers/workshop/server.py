@@ -73,12 +73,26 @@ BROWSER_MESSAGES = ["kernel_info_request", "comm_info_request", "comm_open", "co
                     "comm_close"]
 STARTUP_FILE = """\
 # Made by helpers/workshop/server.py for the workshop's kernels: see kernel_hooks.py.
-try:
-    from helpers.workshop import kernel_hooks
-    kernel_hooks.install()
+import importlib.util as _util
+import sys as _sys
+
+
+def _kit_say(what, error):
+    _sys.__stderr__.write(f"[kit workshop kernel] {what}: {type(error).__name__}\\n")
+
+
+try:  # the boundary first, loaded from its file: it holds even if the kit fails to import
+    _spec = _util.spec_from_file_location("kit_workshop_boundary", BOUNDARY_PATH)
+    _boundary = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_boundary)
+    _boundary.install()
 except Exception as error:  # never a traceback into a participant's page
-    import sys
-    sys.__stderr__.write(f"[kit workshop kernel] hooks not installed: {type(error).__name__}\\n")
+    _kit_say("boundary not installed", error)
+try:
+    from helpers.workshop import kernel_hooks as _hooks
+    _hooks.install()
+except Exception as error:
+    _kit_say("hooks not installed", error)
 """
 
 
@@ -123,7 +137,8 @@ def kernel_profile(workshop_dir: Path) -> Path:
     ipython_dir = workshop_dir / "ipython"
     startup = ipython_dir / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    (startup / "00-kit-workshop.py").write_text(STARTUP_FILE)
+    (startup / "00-kit-workshop.py").write_text(
+        STARTUP_FILE.replace("BOUNDARY_PATH", repr(str(HERE / "boundary.py"))))
     return ipython_dir
 
 

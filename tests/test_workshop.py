@@ -280,14 +280,30 @@ def test_server_settings() -> None:
     assert c.VoilaConfiguration.allow_template_override == "NO"
     assert c.MappingKernelManager.cull_idle_timeout > 0
     assert c.MappingKernelManager.cull_connected is False
+    # a page sends its kernel widget messages only: no code, no introspection
+    allowed = set(c.MappingKernelManager.allowed_message_types)
+    assert "comm_msg" in allowed and "kernel_info_request" in allowed
+    assert not allowed & {"execute_request", "inspect_request", "complete_request",
+                          "history_request", "debug_request"}
     assert workshop_config(token=None).Voila.token == ""
+
+
+def test_kernels_start_with_the_boundary(tmp_path: Path) -> None:
+    from helpers.workshop.server import kernel_profile, workshop_environment
+
+    ipython_dir = kernel_profile(tmp_path)
+    assert workshop_environment(tmp_path)["IPYTHONDIR"] == str(ipython_dir)
+    startup = (ipython_dir / "profile_default" / "startup" / "00-kit-workshop.py").read_text()
+    ast.parse(startup)
+    assert "boundary.py" in startup and "kernel_hooks" in startup
 
 
 def test_kit_template_has_no_outside_url() -> None:
     template = ROOT / "helpers/workshop/share/voila/templates/kit/index.html.j2"
-    text = template.read_text()
-    assert not re.search(r"""(href|src)=["']?(https?:)?//""", text), "an outside asset"
-    assert "cdn.jsdelivr.net/npm" not in text
+    for page in (template, template.with_name("page.html"), template.with_name("error.html")):
+        text = page.read_text()
+        assert not re.search(r"""(href|src)=["']?(https?:)?//""", text), f"{page.name}: outside"
+        assert "cdn.jsdelivr.net/npm" not in text and "cdnjs" not in text
     assert json.loads(template.with_name("conf.json").read_text())["base_template"] == "lab"
 
 

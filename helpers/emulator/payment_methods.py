@@ -105,8 +105,9 @@ def _sepa_pm(ctx: Context, iban: str, params: dict[str, Any],
     }, params, {"iban": iban})
 
 
-def generated_sepa_debit(ctx: Context, source: dict[str, Any], charge_id: str) -> dict:
-    """iDEAL/Bancontact saved for later become a SEPA Direct Debit method (reference §1)."""
+def generated_sepa_debit(ctx: Context, source: dict[str, Any], charge_id: str | None) -> dict:
+    """iDEAL/Bancontact saved for later become a SEPA Direct Debit method (reference §1);
+    `charge_id` is None when a SetupIntent saved it (no charge)."""
     params = {"billing_details": source.get("billing_details") or {}}
     return _sepa_pm(ctx, "DE89370400440532013000", params,
                     {"charge": charge_id, "setup_attempt": None})

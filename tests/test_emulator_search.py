@@ -130,3 +130,13 @@ def test_a_deleted_customer_is_retrieved_as_deleted(client: stripe.StripeClient,
         assert answer.body["error"]["code"] == "resource_missing"
     never = emulator.request("GET", "/v1/customers/cus_never", None, DEFAULT_SECRET_KEY)
     assert never.status == 404
+
+
+def test_an_expanded_deleted_customer_is_the_deleted_view(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create({"name": "Leaving"})
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd",
+                                           "customer": customer.id})
+    client.v1.customers.delete(customer.id)
+    expanded = client.v1.payment_intents.retrieve(pi.id, {"expand": ["customer"]})
+    assert expanded.customer.to_dict() == {"id": customer.id, "object": "customer",
+                                           "deleted": True}

@@ -226,6 +226,8 @@ def _expand(ctx: Context, obj: Any, path: list[str]) -> Any:
         found = ctx.store.get(ctx.account, value)
         if found is not None:
             value = public(found)
+            if str(value.get("object")).startswith("deleted_"):  # a tombstone (customers.py)
+                value = {"id": value["id"], "object": value["object"][8:], "deleted": True}
     obj[head] = _expand(ctx, value, rest)
     return obj
 

@@ -143,3 +143,29 @@ def test_redirect_always_goes_to_the_return_page(offline_page: Any, emulator_ser
     assert query["setup_intent"] == [objects["intent"].id]
     assert query["setup_intent_client_secret"] == [objects["intent"].client_secret]
     assert query["redirect_status"] == ["succeeded"]
+
+
+def test_wrong_kind_of_client_secret_is_an_integration_error(
+        offline_page: Any, emulator_server: Any, shop: Shop) -> None:  # noqa: F811
+    page = offline_page
+    _client, objects = setup_shop(shop, emulator_server)
+    page.goto(f"{shop.url}/save")
+    page.get_by_role("radiogroup").first.wait_for()
+    messages = page.evaluate("""async () => {
+        const out = [];
+        for (const attempt of [
+            () => stripe.confirmPayment({elements, redirect: 'if_required'}),
+            () => stripe.retrieveSetupIntent('pi_123_secret_abc'),
+            () => stripe.retrieveSetupIntent('nonsense'),
+        ]) {
+            try { await attempt(); out.push('no error'); } catch (e) { out.push(e.message); }
+        }
+        return out;
+    }""")
+    assert "expected a PaymentIntent client secret" in messages[0]
+    assert "expected a SetupIntent client secret" in messages[1]
+    assert "clientSecret should be a client secret" in messages[2]
+    retrieved = page.evaluate(
+        "async (s) => (await stripe.retrieveSetupIntent(s)).setupIntent.status",
+        objects["intent"].client_secret)
+    assert retrieved == "requires_payment_method"

@@ -19,6 +19,8 @@ served without authentication, like a page's other static files.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import os
 from typing import Any
 
@@ -30,6 +32,13 @@ from .payment_element import STATIC_ENV, STATIC_ROUTE, module_source, module_ver
 YEAR = 365 * 24 * 3600
 
 
+@functools.lru_cache(maxsize=2)
+def _body(version: str, compressed: bool) -> bytes:
+    """The module's bytes (gzip: about a quarter of the size), made once per version."""
+    raw = module_source().encode()
+    return gzip.compress(raw, compresslevel=9, mtime=0) if compressed else raw
+
+
 class ModuleHandler(tornado.web.RequestHandler):
     """GET the Payment Element's module (JavaScript, cacheable when versioned)."""
 
@@ -39,7 +48,11 @@ class ModuleHandler(tornado.web.RequestHandler):
             self.set_header("Cache-Control", f"public, max-age={YEAR}, immutable")
         else:
             self.set_header("Cache-Control", "no-cache")  # revalidate with the ETag
-        self.finish(module_source())
+        self.set_header("Vary", "Accept-Encoding")
+        compressed = "gzip" in self.request.headers.get("Accept-Encoding", "")
+        if compressed:
+            self.set_header("Content-Encoding", "gzip")
+        self.finish(_body(module_version(), compressed))
 
 
 def handlers(base_url: str) -> list[tuple[str, Any]]:

@@ -6,6 +6,7 @@ browser calls answer correctly, and the relay forwards only what Stripe.js itsel
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -299,6 +300,11 @@ def test_static_route_serves_the_module_cacheably(monkeypatch: pytest.MonkeyPatc
             again = self.fetch("/base/kit/static/payment-element.js",
                                headers={"If-None-Match": plain.headers["Etag"]})
             assert again.code == 304
+            zipped = self.fetch("/base/kit/static/payment-element.js",
+                                headers={"Accept-Encoding": "gzip"}, decompress_response=False)
+            assert zipped.headers["Content-Encoding"] == "gzip"
+            assert len(zipped.body) < len(module_source()) / 3
+            assert gzip.decompress(zipped.body).decode() == module_source()
 
     # in a thread of its own: no event loop of another test (Playwright's) may be running there
     results: list[Any] = []

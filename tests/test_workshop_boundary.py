@@ -102,6 +102,7 @@ def test_scrub_removes_this_machines_paths() -> None:
     text = f"KeyError in {boundary.REPO_ROOT}/helpers/x.py and {sys.prefix}/lib/y.py, /etc/z/w"
     scrubbed = boundary.scrub(text)
     assert str(boundary.REPO_ROOT) not in scrubbed and sys.prefix not in scrubbed
+    assert "helpers/x.py" not in scrubbed and "lib/y.py" not in scrubbed
     assert "/etc/z/w" not in scrubbed and scrubbed.startswith("KeyError in ")
 
 

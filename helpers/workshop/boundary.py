@@ -50,8 +50,8 @@ def scrub(text: str) -> str:
     installation, the home directory, anything under one of its top-level directories)."""
     for root in sorted({str(REPO_ROOT), sys.prefix, sys.base_prefix, str(Path.home())},
                        key=len, reverse=True):
-        if root and len(root) > 1:
-            text = text.replace(root, "…")
+        if root and len(root) > 1:  # the root and the rest of the path after it
+            text = re.sub(re.escape(root) + r"(?:/[\w.\-@+~]+)*", "…", text)
     return _PATH.sub("…", text)
 
 

@@ -190,6 +190,13 @@ def test_expanding_an_unknown_field_is_refused(emulator: Emulator) -> None:
     assert listed["data"][0]["customer"]["id"] == customer["id"]
 
 
+def test_a_bad_expand_on_a_create_changes_nothing(emulator: Emulator) -> None:
+    error = refused(emulator, "POST", "/v1/customers", {"name": "x", "expand": ["colour"]})
+    assert error["param"] == "expand"
+    assert ok(emulator, "GET", "/v1/customers", {})["data"] == []
+    assert ok(emulator, "GET", "/v1/events", {})["data"] == []
+
+
 def test_deep_nesting_is_refused_not_a_500(emulator: Emulator) -> None:
     client = EmulatorHTTPClient(emulator)
     body = "metadata" + "[a]" * 500 + "=1"

@@ -420,11 +420,14 @@ class Emulator:
         ctx = Context(self, account, key_kind, self.clock.now(account), request_id, key)
         try:
             body = public(route.handler(ctx, checked, **path_args))
+        except StripeError as exc:  # state changed before a 402 (a decline) is kept
+            response = Response(exc.status, exc.body(), dict(exc.headers))
+        else:
+            # A path that cannot be expanded is refused like any bad parameter: its error
+            # leaves the transaction, so what the handler did is rolled back.
             for expansion in checked.get("expand") or []:
                 body = _expand(ctx, body, str(expansion).split("."))
             response = Response(200, body)
-        except StripeError as exc:  # state changed before a 402 (a decline) is kept
-            response = Response(exc.status, exc.body(), dict(exc.headers))
         if key:
             self.store.save_idempotent_result(account, key, fingerprint, response.status,
                                               self._answer_to_keep(ctx, response), ctx.now)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WIDGET_METHODS = ("update", "request_state", "custom", "echo_update")
+WIDGET_METHODS = ("update", "request_state", "custom")  # what a page may send
 SHORT = "Something went wrong on the server ({name}). Try again, or ask the facilitator."
 
 

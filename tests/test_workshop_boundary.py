@@ -95,6 +95,8 @@ def test_bad_messages_get_a_short_answer_not_a_traceback(widget: Any, bad: Any,
         # an anywidget command gets its response too, so the browser's invoke() resolves
         responses = [m for m in sent if m.get("kind") == "anywidget-command-response"]
         assert responses and "error" in responses[0]["response"]
+        answer = responses[0]["response"]  # shaped as the Stripe relay answers, too
+        assert answer["status"] >= 400 and answer["body"]["error"]["message"]
     assert widget.value == 0
 
 

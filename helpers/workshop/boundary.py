@@ -81,12 +81,19 @@ def log_to_server(text: str) -> None:
         pass
 
 
-def _reply(widget: Any, message: str, content: Any = None) -> None:
+def _reply(widget: Any, message: str, content: Any = None, status: int = 400) -> None:
+    """The short error, on the widget's comm: a `kit-error` message, and for an anywidget
+    command a response shaped both ways a widget reads one: `{"error": ...}`, and as the
+    Stripe relay answers (`{"status": ..., "body": {"error": ...}}`), so a stand-in Stripe.js
+    shows it like any API error."""
+    error = {"type": "invalid_request_error" if status < 500 else "api_error",
+             "message": message}
     try:
         if isinstance(content, dict) and content.get("kind") == "anywidget-command" \
                 and "id" in content:
             widget.send({"id": content["id"], "kind": "anywidget-command-response",
-                         "response": {"error": {"type": "kit_error", "message": message}}})
+                         "response": {"error": error, "status": status,
+                                      "body": {"error": error}}})
         widget.send({"kind": "kit-error", "message": message})
     except Exception:  # a closed comm: nobody to tell
         pass
@@ -110,7 +117,7 @@ def handle_widget_message(widget: Any, msg: Any, original: Any) -> None:
             original(widget, msg)
         except Exception as error:
             log_to_server("".join(traceback.format_exception(error)))
-            _reply(widget, SHORT.format(name=type(error).__name__))
+            _reply(widget, SHORT.format(name=type(error).__name__), status=500)
         return
     content = data.get("content")
     buffers = msg.get("buffers") or []
@@ -128,14 +135,14 @@ def handle_widget_message(widget: Any, msg: Any, original: Any) -> None:
             widget._handle_custom_msg(content, buffers)
         except Exception as error:
             log_to_server("".join(traceback.format_exception(error)))
-            _reply(widget, SHORT.format(name=type(error).__name__), content)
+            _reply(widget, SHORT.format(name=type(error).__name__), content, status=500)
         return
     for callback in list(widget._msg_callbacks.callbacks):
         try:
             callback(widget, content, buffers)
         except Exception as error:
             log_to_server("".join(traceback.format_exception(error)))
-            _reply(widget, SHORT.format(name=type(error).__name__), content)
+            _reply(widget, SHORT.format(name=type(error).__name__), content, status=500)
 
 
 def _guard_widgets() -> None:

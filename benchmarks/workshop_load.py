@@ -597,6 +597,13 @@ async def chromium_participant(browser: Any, url: str, delay: float,
     return result
 
 
+def own_tree_cpu(pid: int) -> float:
+    """CPU seconds of the server process itself (Voilà/tornado: pages, static files, the
+    websockets' relaying), without its kernels."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 def kernel_pss(pid: int) -> dict[int, float]:
     """MB of PSS of each kernel process below the server."""
     found = {}
@@ -636,6 +643,7 @@ async def capacity(n: int, arrivals: str, tmp: Path, chromium: str, timeout: flo
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
             async with httpx.AsyncClient(limits=limits) as http:
                 cpu0, own0, chrome0 = tree_cpu([process.pid]), own_cpu(), chromium_cpu()
+                web0 = own_tree_cpu(process.pid)
                 t0 = time.monotonic()
                 results = await asyncio.gather(
                     *(simulated_participant(http, url, d, timeout, fetch_static)
@@ -644,6 +652,7 @@ async def capacity(n: int, arrivals: str, tmp: Path, chromium: str, timeout: flo
                       for d in browser_delays))
                 wall = time.monotonic() - t0
                 server_cpu = tree_cpu([process.pid]) - cpu0
+                web_cpu = own_tree_cpu(process.pid) - web0
                 harness_cpu = own_cpu() - own0
                 browser_cpu = chromium_cpu() - chrome0
             loaded_mb, procs = tree_pss(process.pid)
@@ -674,6 +683,8 @@ async def capacity(n: int, arrivals: str, tmp: Path, chromium: str, timeout: flo
         "chromium_paid_s": [r["paid"] for r in browsers],
         "wall_s": wall, "server_cpu_s": server_cpu,
         "server_cpu_s_per_arrival": server_cpu / total,
+        # where the CPU goes: the web server (pages, static files, websockets) vs the kernels
+        "web_server_cpu_s": web_cpu, "kernels_cpu_s": server_cpu - web_cpu,
         "harness_cpu_s": harness_cpu, "chromium_cpu_s": browser_cpu,
         "pool_warm_s": warm_s, "preheat_cpu_s_per_kernel": preheat_cpu / total,
         "server_pss_idle_mb": idle_mb, "server_pss_mb": loaded_mb, "server_processes": procs,
@@ -711,6 +722,10 @@ def print_capacity(rows: list[dict[str, Any]]) -> None:
         print("    where the time goes (p50/p95 s from arrival): " + ", ".join(
             f"{name} {fmt(v['p50'])}/{fmt(v['p95'])}"
             for name, v in r["phases_from_arrival"].items()))
+        print(f"    server CPU: web server {fmt(r['web_server_cpu_s'], '.1f')} s, kernels"
+              f" {fmt(r['kernels_cpu_s'], '.1f')} s; each preheated kernel"
+              f" {fmt(r['preheat_cpu_s_per_kernel'])} CPU-s before anyone came;"
+              f" Chromium participants TTI {', '.join(fmt(t) for t in r['chromium_tti'])} s")
     print("\n(targets on 2 cores: N=40 spread 40/40 paid, p95 <= 3 s; N=80 spread 80/80;"
           " burst of 40 40/40; <= 0.25 server CPU-s per arrival; <= 100 MB per participant)")
 

@@ -309,7 +309,8 @@ def effective_features(features: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _now() -> int:
     if current().mode == "emulator":
-        return _emulator().clock.now()
+        emulator = _emulator()
+        return emulator.clock.now(emulator.account_of(current().secret_key))
     return int(time.time())
 
 

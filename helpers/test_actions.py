@@ -87,9 +87,10 @@ def wait_until_settled(payment_intent: str | Any, timeout: float | None = None,
     if current().mode == "emulator":
         limit = EMULATOR_SETTLE_SECONDS if timeout is None else timeout
         emulator = get_emulator()
+        account = emulator.account_of(current().secret_key)  # only this notebook's clock moves
         moved = 0
         while intent.status not in final and moved < limit:
-            emulator.advance_clock(5)
+            emulator.advance_clock(5, account=account)
             moved += 5
             intent = stripe.PaymentIntent.retrieve(pi_id)
         return intent

@@ -208,3 +208,18 @@ def test_use_stripe_sdk_keeps_the_challenge_in_the_page(client: stripe.StripeCli
             "cvc": "123"}}).id, "use_stripe_sdk": True})
     assert challenged.status == "requires_action"
     assert challenged.next_action.type == "use_stripe_sdk"
+
+
+def test_off_session_true_is_a_boolean_not_an_unknown_enum_value(client, customer) -> None:
+    """stripe-python sends `off_session=True` as the form value "true"; the param is
+    `bool | Literal["one_off", "recurring"]`, so both kinds pass and nothing else does."""
+    method = client.v1.customers.payment_methods.list(customer.id).data[0]
+    for value in (True, "recurring"):
+        intent = client.v1.payment_intents.create({
+            "amount": 1099, "currency": "usd", "customer": customer.id,
+            "payment_method": method.id, "confirm": True, "off_session": value})
+        assert intent.status == "succeeded"
+    with pytest.raises(stripe.InvalidRequestError, match="one_off, recurring"):
+        client.v1.payment_intents.create({
+            "amount": 1099, "currency": "usd", "customer": customer.id,
+            "payment_method": method.id, "confirm": True, "off_session": "sometimes"})

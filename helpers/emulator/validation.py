@@ -123,6 +123,8 @@ def _shape(tp: Any) -> tuple[str, Any]:
         is_enum = bool(allowed - {""}) and str in options
         nested = tuple(o for o in options if typing_extensions.is_typeddict(o)
                        or typing.get_origin(o) is list)
+        if bool in options:  # `off_session: bool | Literal[...]`: the form sends "true"/"false"
+            allowed = allowed | {"true", "false"}
         return "union", (allowed, is_enum, nested)
     if typing_extensions.is_typeddict(tp):
         return "object", _hints(tp)
@@ -142,7 +144,7 @@ def check_enums(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
         allowed, is_enum, nested = info
         if is_enum and isinstance(value, str) and value not in allowed:
             name = param_name(path)
-            shown = ", ".join(sorted(str(v) for v in allowed if v != ""))
+            shown = ", ".join(sorted(str(v) for v in allowed if v not in ("", "true", "false")))
             raise StripeError(400, f"Invalid {name}: must be one of {shown}", param=name)
         for option in nested:
             if isinstance(value, (dict, list)):

@@ -9,6 +9,9 @@
     python3 kit.py regenerate
     python3 kit.py --venv PATH ...  # or KIT_VENV=PATH: use another venv location
 
+Environment: KIT_INSTALLER=pip (skip uv), KIT_PREFLIGHT=0 (skip the test-key check),
+KIT_BACKEND=emulator (the emulator even with test keys set), XDG_CACHE_HOME (where uv is kept).
+
 Standard library only: a new user runs it with a bare Python 3.11+ before anything is installed.
 Keep the syntax parseable by old Pythons too, so the version check below can explain itself.
 """

@@ -1,23 +1,30 @@
 """The kit's JupyterHub config, loaded as JupyterHub loads it (no hub started: the browser test
 tests/browser/test_jupyterhub_room.py runs a real one). Quick checks that the pieces a room
 relies on are set: the app as each user's default URL, the kit template with no CDN, the
-culler as a hub service on the hub's own Python with its timeout from the environment.
+culler as a hub service on the hub's own Python with its timeout from the environment, and
+the workshop's kernel protection (startup file, widget-only messages) unless KIT_HUB_APP_ONLY=0.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from jupyter_server.serverapp import ServerApp
 from traitlets.config import Config, PyFileConfigLoader
+
+from helpers.workshop.server import BROWSER_MESSAGES, kernel_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "helpers" / "workshop" / "jupyterhub_config.py"
 
 
 def load(monkeypatch: pytest.MonkeyPatch, **env: str) -> Config:
-    for name in ("KIT_REPO", "KIT_HUB_PORT", "KIT_HUB_IDLE_TIMEOUT", "KIT_HUB_CULL_EVERY"):
+    for name in ("KIT_REPO", "KIT_HUB_PORT", "KIT_HUB_IDLE_TIMEOUT", "KIT_HUB_CULL_EVERY",
+                 "KIT_HUB_APP_ONLY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -51,3 +58,53 @@ def test_the_idle_culler_runs_on_the_hubs_python(monkeypatch: pytest.MonkeyPatch
     # defaults: an hour idle, looked at every five minutes
     culler = load(monkeypatch).JupyterHub.services[0]
     assert "--timeout=3600" in culler["command"] and "--cull-every=300" in culler["command"]
+
+
+def allowed_from_a_page(args: list[str]) -> list[str] | None:
+    """The message types a user's server lets a page send, parsed as the server parses its
+    arguments (None: every type)."""
+    ours = [a for a in args if a.startswith("--MappingKernelManager.")]
+    server = ServerApp()
+    server.parse_command_line(ours)
+    return server.config.MappingKernelManager.get("allowed_message_types")
+
+
+def test_a_workshop_hub_serves_the_app_not_a_lab(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = load(monkeypatch)
+    assert allowed_from_a_page(c.Spawner.args) == BROWSER_MESSAGES  # the workshop's own list
+    assert "execute_request" not in BROWSER_MESSAGES
+    env = c.Spawner.environment
+    assert env["IPYTHONDIR"] == env["KIT_WORKSHOP_DIR"] + "/ipython"
+    assert c.Spawner.cmd[:2] == [sys.executable, "-c"]
+    assert "kernel_profile" in c.Spawner.cmd[2]
+    # the switch: a hub where users write code in JupyterLab gets neither
+    for off in ("0", "no"):
+        lab = load(monkeypatch, KIT_HUB_APP_ONLY=off)
+        assert allowed_from_a_page(lab.Spawner.args) is None
+        assert "IPYTHONDIR" not in lab.Spawner.environment and "cmd" not in lab.Spawner
+        assert lab.Spawner.default_url == c.Spawner.default_url  # still opens the app
+
+
+def test_a_users_server_writes_the_workshop_startup_file_before_it_starts(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The server's command, run as the spawner runs it (with `--version` for the hub's
+    arguments, so the single-user server prints its version instead of serving)."""
+    cmd = load(monkeypatch).Spawner.cmd
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIT_", "IPYTHON"))}
+    env.update(HOME=str(home), IPYTHONDIR="~/.kit-workshop/ipython")
+    ran = subprocess.run([*cmd, "--version"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip()  # jupyterhub-singleuser answered, after the file was written
+    startup = home / ".kit-workshop" / "ipython" / "profile_default" / "startup"
+    expected = kernel_profile(tmp_path / "expected") / "profile_default" / "startup"
+    assert [p.name for p in startup.iterdir()] == [p.name for p in expected.iterdir()]
+    for made in startup.iterdir():
+        assert made.read_text() == (expected / made.name).read_text()
+    # an IPYTHONDIR the workshop's kernels would not read: the server does not start
+    env["IPYTHONDIR"] = str(tmp_path / "elsewhere")
+    refused = subprocess.run([*cmd, "--version"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode != 0 and "IPYTHONDIR must end in /ipython" in refused.stderr
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "ipython").exists()

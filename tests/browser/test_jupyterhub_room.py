@@ -1,8 +1,11 @@
 """A real JupyterHub with the kit's config (helpers/workshop/jupyterhub_config.py): three users
 log in through the hub's login page in Chromium, each lands in their own single-user server's
 workshop app and pays with the saved Visa; their sandboxes are apart (each payment lives only
-in its user's emulator, and one user cannot open another's server); then, with every tab still
-open and nobody doing anything, the hub's idle culler stops all three servers.
+in its user's emulator, and one user cannot open another's server); a page cannot run code in
+its kernel (an execute_request over the user's kernel websocket runs nothing) and an unknown
+widget command gets a short `kit-error`, no traceback (the workshop's kernel protection, as
+`python -m helpers.workshop` has it); then, with every tab still open and nobody doing
+anything, the hub's idle culler stops all three servers.
 
 Needs configurable-http-proxy from the npm registry (`.ci/run` installs it into .kit/npm).
 In CI (`.ci/run` sets KIT_REQUIRE_HUB=1; CI=... counts too) a missing proxy fails the test;
@@ -11,6 +14,7 @@ elsewhere it skips and says how to install it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -26,6 +30,7 @@ from waits import NAVIGATION_MS, OUTCOME_MS, STEP_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[2]
 USERS = ["ada", "grace", "linus"]
 # login → the hub spawns a server → Voilà runs the app's notebook: three at once on 2 cores
 LOGIN_TO_APP_READY_MS = 2 * NAVIGATION_MS
@@ -35,6 +40,63 @@ IDLE_TIMEOUT_S = 45
 CULL_EVERY_S = 5
 CULLED_WITHIN_S = IDLE_TIMEOUT_S + 120
 READY = ".kit-payment-element[data-ready=true]"
+# what a page's probe of its own kernel waits for before giving up and reporting what it heard
+KERNEL_PROBE_MS = 60_000
+MARKER = "ran-from-a-page"  # the file the probe's execute_request would write in the user's home
+
+# Run in a user's app page: the user's kernel websocket, spoken as a page speaks it (JSON
+# messages, with the page's own cookies). It sends code to run, then an unknown command to a
+# widget, then a kernel_info request: the shell channel answers in order, so the kernel has
+# handled (or never got) everything before once that request's `idle` arrives.
+PROBE_KERNEL = """async ({code, waitMs}) => {
+  const base = location.origin + location.pathname.split('/voila/')[0] + '/';
+  // the hub's single-user servers want the page's XSRF token with cookie-authenticated
+  // requests, as JupyterLab and Voilà send it
+  const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || '';
+  const listed = await fetch(base + 'api/kernels', {headers: {'X-XSRFToken': xsrf}});
+  const kernels = await listed.json();
+  if (!listed.ok || !kernels.length) return {listed: listed.status, kernels, heard: []};
+  const ws = new WebSocket(
+    `${base.replace(/^http/, 'ws')}api/kernels/${kernels[0].id}/channels?session_id=probe`
+    + `&_xsrf=${encodeURIComponent(xsrf)}`);
+  const heard = [];
+  let settle = null;
+  ws.onmessage = (event) => {
+    if (typeof event.data !== 'string') return;
+    const m = JSON.parse(event.data);
+    heard.push(m);
+    if (settle) settle(m);
+  };
+  const until = (done) => new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), waitMs);
+    settle = (m) => { if (done(m)) { clearTimeout(timer); resolve(m); } };
+  });
+  let n = 0;
+  const send = (msg_type, content) => {
+    const msg_id = `probe-${++n}`;
+    ws.send(JSON.stringify({header: {msg_id, msg_type, username: 'page', session: 'probe',
+      version: '5.3', date: ''}, parent_header: {}, metadata: {}, content, buffers: [],
+      channel: 'shell'}));
+    return msg_id;
+  };
+  const opened = await new Promise((resolve) => {
+    ws.onopen = () => resolve(true); ws.onerror = () => resolve(false); });
+  if (!opened) return {kernels: kernels.length, opened, heard, settled: false};
+  send('comm_info_request', {target_name: 'jupyter.widget'});
+  const reply = await until((m) => m.header.msg_type === 'comm_info_reply');
+  const comms = Object.keys(reply ? reply.content.comms : {});
+  send('execute_request', {code, silent: false, store_history: false, user_expressions: {},
+                           allow_stdin: false});
+  for (const comm_id of comms) {
+    send('comm_msg', {comm_id, data: {method: 'custom', content: {
+      kind: 'anywidget-command', id: 'probe', name: 'no_such_command', msg: {}}}});
+  }
+  const marker = send('kernel_info_request', {});
+  const settled = null !== await until((m) => m.channel === 'iopub' && m.header.msg_type === 'status'
+    && m.parent_header.msg_id === marker && m.content.execution_state === 'idle');
+  ws.close();
+  return {kernels: kernels.length, opened, comms: comms.length, heard, settled};
+}"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -101,6 +163,29 @@ def pay_with_saved_visa(page: Any) -> str:
     return pi
 
 
+def probe_kernel(page: Any, hub: Hub, user: str) -> None:
+    """A page sends code and an unknown widget command to its own kernel: nothing runs, and
+    the command gets a short `kit-error` without a traceback or a server path."""
+    code = f"open(__import__('os').path.expanduser('~/{MARKER}'), 'w').write('ran')"
+    got = page.evaluate(PROBE_KERNEL, {"code": code, "waitMs": KERNEL_PROBE_MS})
+    heard = got.pop("heard")
+    assert got["opened"] and got["settled"] and got["comms"], (got, heard[-5:], hub.log_tail())
+    kinds = {m["header"]["msg_type"] for m in heard}
+    assert not kinds & {"execute_input", "execute_reply", "execute_result", "stream", "error"}, \
+        kinds
+    assert not (hub.home(user) / MARKER).exists(), "the page's code ran in its kernel"
+    errors = [(m["content"].get("data") or {}).get("content") or {} for m in heard
+              if m["header"]["msg_type"] == "comm_msg"]
+    errors = [e for e in errors if e.get("kind") == "kit-error"]
+    assert len(errors) == got["comms"], (got, heard)  # one short answer per widget
+    assert all(0 < len(e["message"]) < 200 for e in errors), errors
+    text = json.dumps(heard)
+    assert "Traceback" not in text and str(hub.dir) not in text and str(ROOT) not in text, \
+        text[:2000]
+    assert 'Received message of type "execute_request", which is not allowed' in \
+        hub.log.read_text(errors="replace"), hub.log_tail()
+
+
 def payment_intents(home: Path) -> dict[str, str]:
     """PaymentIntent id -> emulator account, from the user's own workshop emulator."""
     path = home / ".kit-workshop" / "emulator.sqlite3"
@@ -146,6 +231,9 @@ def test_three_users_pay_apart_and_the_idle_culler_stops_their_servers(
         assert response is not None and response.status == 403, \
             (response and response.status, grace_page.url)
         assert grace_page.locator(".kit-payment-element").count() == 0
+
+        # the workshop's kernel protection holds in a hub user's server too
+        probe_kernel(participants[0][1], hub, USERS[0])
 
         for user, (_, _, guard) in zip(USERS, participants, strict=True):
             assert guard.outside == [], f"{user}'s pages asked for {guard.outside}"

@@ -10,8 +10,8 @@ import stripe
 from helpers.emulator import Emulator
 from helpers.emulator.core import FIXED_EPOCH
 
-KEY_A = "sk_test_clock_account_a"
-KEY_B = "sk_test_clock_account_b"
+KEY_A = "sk_test_emulator_clock_a"
+KEY_B = "sk_test_emulator_clock_b"
 SESSION_LIFETIME = 30 * 60
 
 

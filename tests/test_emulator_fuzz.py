@@ -105,7 +105,7 @@ def test_kit_routes_answer_json_for_any_number(delay: str) -> None:
     """A fault delay that is not a finite number of seconds is refused, and the account's
     next answers stay valid JSON (a NaN once poisoned every delivery)."""
     client = EmulatorHTTPClient(EMULATOR)
-    auth = {"Authorization": "Bearer sk_test_fuzz_faults"}
+    auth = {"Authorization": "Bearer sk_test_emulator_fuzz_faults"}
     for method, path, body in (("post", "/v1/test_helpers/kit/webhook_faults",
                                 f"delay_seconds={delay}"),
                                ("get", "/v1/test_helpers/kit/webhook_faults", ""),
@@ -115,4 +115,4 @@ def test_kit_routes_answer_json_for_any_number(delay: str) -> None:
         text, status, _ = client.request(method, f"http://emulator.invalid{path}", auth,
                                          body.encode() or None)
         assert_stripe_shaped(status, strict_json(text))
-    EMULATOR.faults.clear(EMULATOR.account_of("sk_test_fuzz_faults"))
+    EMULATOR.faults.clear(EMULATOR.account_of("sk_test_emulator_fuzz_faults"))

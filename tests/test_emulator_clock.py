@@ -52,8 +52,8 @@ def test_advancing_one_account_through_the_api_leaves_the_other_alone(
     assert a_now["offset_seconds"] == SESSION_LIFETIME + 60
     assert b_after["offset_seconds"] == 0
     assert b_after["now"] - json.loads(b_before.body)["now"] < 60  # only real time passed
-    assert session_loads(emulator, "pk_test_clock_account_a", a_secrets) == 400  # expired
-    assert session_loads(emulator, "pk_test_clock_account_b", b_secrets) == 200  # still valid
+    assert session_loads(emulator, "pk_test_emulator_clock_a", a_secrets) == 400  # expired
+    assert session_loads(emulator, "pk_test_emulator_clock_b", b_secrets) == 200  # still valid
 
 
 def test_processing_settles_on_its_own_accounts_clock(

@@ -175,6 +175,11 @@ function render({ model, el, experimental, showProblem }) {
   async function start() {
     config = await askKernel(experimental, 'kit_config', {});
     if (gone) return;
+    // A served workshop answers a request it refused with `{error}` rather than a traceback.
+    if (!config || config.error) {
+      const problem = config && config.error;
+      throw new Error((problem && problem.message) || String(problem || 'the kernel sent no configuration'));
+    }
     Stripe = config.mode === 'stripe'
       ? await loadStripeJs()
       : KitStripeStandin.create(kernelTransport(experimental), {
@@ -200,6 +205,21 @@ function render({ model, el, experimental, showProblem }) {
   model.on('change:appearance', onAppearance);
   model.on('change:layout_type', onLayout);
   model.on('change:locale', onLocale);
+
+  // The server's short answer to a message it could not handle (helpers/workshop/boundary.py):
+  // shown in the widget, above the form, instead of a traceback anywhere.
+  const onServerMessage = (msg) => {
+    if (!msg || msg.kind !== 'kit-error') return;
+    let notice = container.querySelector('.kit-payment-element__notice');
+    if (!notice) {
+      notice = document.createElement('div');
+      notice.setAttribute('role', 'alert');
+      notice.className = 'kit-payment-element__notice';
+      container.prepend(notice);
+    }
+    notice.textContent = `The server could not handle a request: ${String(msg.message || 'unknown error')}`;
+  };
+  model.on('msg:custom', onServerMessage);
 
   function showFatal(err) {
     const text = err && err.name === 'TimeoutError'
@@ -228,6 +248,7 @@ function render({ model, el, experimental, showProblem }) {
     model.off('change:appearance', onAppearance);
     model.off('change:layout_type', onLayout);
     model.off('change:locale', onLocale);
+    model.off('msg:custom', onServerMessage);
     if (checkout) checkout.destroy();
   };
 }

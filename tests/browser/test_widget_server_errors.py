@@ -26,7 +26,8 @@ from conftest import guarded_page
 pytestmark = pytest.mark.browser
 
 
-def test_open_page_shows_the_servers_short_error(browser: Any, served: Served) -> None:  # noqa: F811
+def test_open_page_shows_the_servers_short_error(browser: Any,
+                                                 served: Served) -> None:  # noqa: F811
     context, page = guarded_page(browser, 1100)
     socket = None
     try:

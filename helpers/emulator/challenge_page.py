@@ -124,3 +124,29 @@ class ChallengeHandler(tornado.web.RequestHandler):
         else:
             self.finish(DONE.format(status="completed" if pi["status"] != "requires_payment_method"
                                     else "failed"))
+
+
+def require_action(ctx: Context, intent: dict[str, Any], return_url: str | None,
+                   redirect: bool = False) -> dict[str, Any]:
+    """Stop a PaymentIntent or SetupIntent in `requires_action`, pointing at one of these pages.
+
+    With a `return_url` the next action is `redirect_to_url`, otherwise `use_stripe_sdk` (what
+    Stripe.js opens itself). The nonce is opaque, like Stripe's `pa_nonce_…` test redirect URLs.
+    """
+    kind = intent["object"]  # "payment_intent" or "setup_intent"
+    page = "redirect" if redirect else "3ds"
+    nonce = ctx.new_id("pa_nonce")
+    ctx.save({"id": nonce, "object": "kit_redirect", "created": ctx.now,
+              kind: intent["id"], "page": page})
+    url = f"{ctx.emulator.public_url}/kit/{page}/{nonce}"
+    if return_url:
+        intent["next_action"] = {"type": "redirect_to_url",
+                                 "redirect_to_url": {"url": url, "return_url": return_url}}
+    else:
+        intent["next_action"] = {"type": "use_stripe_sdk",
+                                 "use_stripe_sdk": {"type": "three_d_secure_redirect",
+                                                    "stripe_js": url}}
+    intent["status"] = "requires_action"
+    ctx.save(intent)
+    ctx.emit(f"{kind}.requires_action", intent)
+    return intent

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import charges, payment_methods, search, test_banks, timers
+from . import challenge_page, charges, payment_methods, search, test_banks, timers
 from .context import Context, list_envelope, public
 from .errors import StripeError, unexpected_state
 from .routing import route
@@ -297,7 +297,7 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
             raise StripeError(400, f"A return_url must be specified to confirm a {pm['type']}"
                               " payment: the customer is redirected to their bank and back.",
                               param="return_url")
-        return _require_action(ctx, pi, params.get("return_url"), redirect=True)
+        return challenge_page.require_action(ctx, pi, params.get("return_url"), redirect=True)
     bank = payment_methods.test_bank_of(pm)
     if bank is not None:
         return _start_processing(ctx, pi, pm, bank)
@@ -308,7 +308,7 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
         if off_session or params.get("error_on_requires_action"):
             return _fail(ctx, pi, pm, "authentication_required", "authentication_required")
         # Stripe.js asks for `use_stripe_sdk`: it then runs the challenge itself, in the page.
-        return _require_action(ctx, pi, None if params.get("use_stripe_sdk")
+        return challenge_page.require_action(ctx, pi, None if params.get("use_stripe_sdk")
                                else params.get("return_url"))
     if card is not None and card.charge == "decline":
         return _fail(ctx, pi, pm, card.code or "card_declined", card.decline_code)
@@ -321,27 +321,6 @@ def _needs_authentication(card: Any, pm: dict[str, Any], off_session: bool) -> b
     if card.auth_when == "on_session":  # …3155: off-session fine once saved to a customer
         return not (off_session and pm.get("customer"))
     return True
-
-
-def _require_action(ctx: Context, pi: dict[str, Any], return_url: str | None,
-                    redirect: bool = False) -> dict:
-    page = "redirect" if redirect else "3ds"
-    # An opaque nonce, like Stripe's `pa_nonce_…` test redirect URLs (reference §2 next_action).
-    nonce = ctx.new_id("pa_nonce")
-    ctx.save({"id": nonce, "object": "kit_redirect", "created": ctx.now,
-              "payment_intent": pi["id"], "page": page})
-    url = f"{ctx.emulator.public_url}/kit/{page}/{nonce}"
-    if return_url:
-        pi["next_action"] = {"type": "redirect_to_url",
-                             "redirect_to_url": {"url": url, "return_url": return_url}}
-    else:
-        pi["next_action"] = {"type": "use_stripe_sdk",
-                             "use_stripe_sdk": {"type": "three_d_secure_redirect",
-                                                "stripe_js": url}}
-    pi["status"] = "requires_action"
-    ctx.save(pi)
-    ctx.emit("payment_intent.requires_action", pi)
-    return pi
 
 
 def _start_processing(ctx: Context, pi: dict[str, Any], pm: dict[str, Any],

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import payment_methods, shapes, test_banks
+from . import challenge_page, payment_methods, shapes, test_banks
 from .context import Context, list_envelope, public
 from .errors import StripeError
 from .routing import route
@@ -322,7 +322,7 @@ def _confirm(ctx: Context, si: dict[str, Any], params: dict[str, Any]) -> dict[s
             raise StripeError(400, f"A return_url must be specified to set up a {pm['type']}"
                               " payment method: the customer is redirected to their bank and"
                               " back.", param="return_url")
-        return _require_action(ctx, si, return_url, redirect=True)
+        return challenge_page.require_action(ctx, si, return_url, redirect=True)
     if pm["type"] == "us_bank_account":
         method = ((si["payment_method_options"] or {}).get("us_bank_account") or {}).get(
             "verification_method")
@@ -335,29 +335,9 @@ def _confirm(ctx: Context, si: dict[str, Any], params: dict[str, Any]) -> dict[s
     if card is not None and card.charge == "authenticate" and card.auth_when != "setup":
         # …3155, …3184, …3220 and the authenticate-then-decline cards ask for 3-D Secure when
         # set up (the decline comes with a payment, not a setup); …0446 is "already set up".
-        return _require_action(ctx, si, None if params.get("use_stripe_sdk") else return_url)
+        return challenge_page.require_action(
+            ctx, si, None if params.get("use_stripe_sdk") else return_url)
     return _succeed(ctx, si, pm)
-
-
-def _require_action(ctx: Context, si: dict[str, Any], return_url: str | None,
-                    redirect: bool = False) -> dict[str, Any]:
-    """The same test pages as PaymentIntents (challenge_page.py), pointed at this intent."""
-    page = "redirect" if redirect else "3ds"
-    nonce = ctx.new_id("pa_nonce")
-    ctx.save({"id": nonce, "object": "kit_redirect", "created": ctx.now,
-              "setup_intent": si["id"], "page": page})
-    url = f"{ctx.emulator.public_url}/kit/{page}/{nonce}"
-    if return_url:
-        si["next_action"] = {"type": "redirect_to_url",
-                             "redirect_to_url": {"url": url, "return_url": return_url}}
-    else:
-        si["next_action"] = {"type": "use_stripe_sdk",
-                             "use_stripe_sdk": {"type": "three_d_secure_redirect",
-                                                "stripe_js": url}}
-    si["status"] = "requires_action"
-    ctx.save(si)
-    ctx.emit("setup_intent.requires_action", si)
-    return si
 
 
 def _require_microdeposits(ctx: Context, si: dict[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,12 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
   from the ledger, and has "reset everyone" and "end workshop" (kernels stopped, ledger
   kept).
 - kernels of the app keep their sandboxes in `KIT_WORKSHOP_DIR` (SQLite, shared, surviving
-  kernel restarts); kernels of the lessons keep an in-memory emulator each
-  (`KIT_EMULATOR_DB=:memory:`), so no participant's lesson sees another's objects.
+  kernel restarts); kernels of the lessons keep an emulator each, so no participant's lesson
+  sees another's objects: in memory (`KIT_EMULATOR_DB=:memory:`), or, for a lesson opened
+  with the participant's id, a file of that kernel's own in `lessons/<account>/`, which the
+  facilitator's counts read too.
+- kernels talk to the server over Unix sockets (`KernelManager.transport = "ipc"`), see
+  `workshop_config`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import hmac
 import html
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -124,6 +129,11 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     # two minutes). 20 s is past a room's burst when each participant brings their own CPU;
     # size --pool-size for the room so nobody is a late arrival.
     c.VoilaKernelManager.fill_delay = float(refill_delay)
+    # Kernels talk to the server over Unix sockets, not TCP: with many kernels starting at
+    # once, a TCP port jupyter_client picked (bind to 0, release) was taken again before the
+    # kernel bound it ("Address already in use"), and the restarter kept the same ports, so
+    # some of a large pool never came up (seen with a pool of 84 on this machine).
+    c.KernelManager.transport = "ipc"
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval
     c.MappingKernelManager.cull_connected = False
@@ -327,7 +337,7 @@ class FacilitatorBase(JupyterHandler):
         return pids
 
     def summary(self) -> dict[str, Any]:
-        counts = truth.account_counts(self.workshop_dir / "emulator.sqlite3")
+        counts = truth.workshop_counts(self.workshop_dir)
         if not self.ledger_path.exists():
             found: dict[str, Any] = Ledger(":memory:").summary([], counts)
         else:
@@ -411,8 +421,9 @@ class FacilitatorHandler(FacilitatorBase):
                      "Stop every kernel and close the workshop? The ledger is kept.")
             + "</p><p style='color:#57606a'>"
             f"{summary['kernels']} kernels running (preheated ones included). Payments and"
-            " errors are read from each participant's sandbox on this server; progress from"
-            " the lessons' exercise checks. This page refreshes every 5 seconds.</p>")
+            " errors are read on this server from each participant's sandbox and the"
+            " emulators of the lessons they opened from the landing page; progress from the"
+            " lessons' exercise checks. This page refreshes every 5 seconds.</p>")
         return PAGE.format(title="Facilitator", body=body,
                            head="<meta http-equiv='refresh' content='5'>")
 
@@ -475,6 +486,7 @@ async def reset_everyone(manager: Any, workshop_dir: Path) -> dict[str, Any]:
             book = workshop_dir / "orders" / f"{account}.sqlite3"
             for leftover in (book, Path(f"{book}-wal"), Path(f"{book}-shm")):
                 leftover.unlink(missing_ok=True)  # its kernels are stopped
+            shutil.rmtree(workshop_dir / "lessons" / account, ignore_errors=True)
     finally:
         ledger.close()
     return {"kernels_stopped": stopped, "sandboxes_reset": len(accounts)}

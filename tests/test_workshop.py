@@ -349,3 +349,50 @@ def test_kit_py_has_a_workshop_command(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls[0][1:] == ["-m", "helpers.workshop", "--port", "9002"]
     tree = ast.parse((ROOT / "kit.py").read_text())
     assert any(isinstance(n, ast.Constant) and n.value == "workshop" for n in ast.walk(tree))
+
+
+def test_a_lessons_payments_count_for_its_participant(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lesson opened with the participant's id keeps its emulator in a file of its kernel's
+    own; the facilitator's counts add it to the app's sandbox, and a reset removes it."""
+    import asyncio
+
+    from helpers.emulator import DEFAULT_SECRET_KEY
+    from helpers.exercises import core
+    from helpers.workshop import kernel_hooks
+    from helpers.workshop.server import reset_everyone
+    from helpers.workshop.truth import workshop_counts
+
+    app = Sandbox("lena-browser")
+    pay(app, visa(app))
+    monkeypatch.setattr(core, "ON_CHECK", [])
+    account = kernel_hooks.track_lesson("05_when_things_go_wrong.ipynb", "lena-browser")
+    assert account == app.account
+    database = Path(os.environ["KIT_EMULATOR_DB"])
+    assert database.parent == workshop / "lessons" / account
+    reset_emulator(None)  # the lesson's emulator, made after the hook ran
+    lesson = get_emulator()
+    for card in ("pm_card_visa", "pm_card_chargeDeclined"):
+        answer = lesson.request("POST", "/v1/payment_intents", {
+            "amount": "1500", "currency": "usd", "payment_method": card, "confirm": "true",
+            "return_url": "http://127.0.0.1/done"}, api_key=DEFAULT_SECRET_KEY)
+        assert answer.status in (200, 402), answer.body
+    # another tab of the same lesson: a kernel of its own, its own (empty) file
+    other = kernel_hooks.lesson_database(workshop, account, "05_when_things_go_wrong.ipynb",
+                                         os.getpid() + 1)
+    assert other != database and not other.exists()
+
+    counts = workshop_counts(workshop)[account]
+    assert counts["payments_by_status"] == {"succeeded": 2, "requires_payment_method": 1}
+    assert counts["errors_by_code"] == {"generic_decline": 1}
+    assert workshop_counts(workshop).keys() == {account}
+
+    class NoKernels:
+        def list_kernel_ids(self) -> list[str]:
+            return []
+
+    lesson.store.close()
+    reset_emulator(None)
+    asyncio.run(reset_everyone(NoKernels(), workshop))
+    assert not (workshop / "lessons" / account).exists()
+    assert workshop_counts(workshop).get(account, {}).get("payments", 0) == 0

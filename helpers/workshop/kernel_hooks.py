@@ -6,13 +6,16 @@
   participant id (`?participant=...`): record that this participant is in this lesson and,
   after each exercise check, whether it passed, in the workshop ledger under the same
   sandbox account as the app's. Only the account, the notebook and exercise ids are kept.
+  The lesson's emulator is then a file of this kernel's own under
+  `<workshop dir>/lessons/<account>/` (fresh, as in memory, but readable by the server), so
+  the facilitator's counts include the lesson's payments, read from the emulator itself.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs
 
 from . import boundary
@@ -33,13 +36,28 @@ def lesson_and_participant(env: dict[str, str] | None = None) -> tuple[str | Non
     return notebook, browser_id
 
 
+def lesson_database(workshop_dir: Path, account: str, notebook: str, pid: int) -> Path:
+    """This kernel's emulator file for `notebook`, emptied: one per kernel, so two tabs of
+    the same lesson never share (or delete) each other's objects."""
+    folder = workshop_dir / "lessons" / account
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{PurePosixPath(notebook).stem}-{pid}.sqlite3"
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)  # a process id used before, by a stopped kernel
+    return path
+
+
 def track_lesson(notebook: str, browser_id: str) -> str:
-    """Record the visit and every check from now on; returns the sandbox account."""
+    """Record the visit and every check from now on, and keep the lesson's emulator where
+    the facilitator's counts read it; returns the sandbox account."""
     from ..emulator.core import account_for_key
     from ..exercises import core as exercises
     from . import sandbox
 
     account = account_for_key(sandbox.keys_for(browser_id)[0])[0]
+    if not sandbox.in_memory():  # (the lesson has not made its emulator yet: this runs first)
+        os.environ["KIT_EMULATOR_DB"] = str(
+            lesson_database(sandbox.workshop_dir(), account, notebook, os.getpid()))
     ledger = sandbox.ledger()
     ledger.arrive(account, account[-6:])
     ledger.visit(account, notebook)

@@ -246,6 +246,8 @@ async def participant(browser: Any, url: str, t0: float, mode: str, timeout_ms: 
                or r.url.startswith(("data:", "blob:")) else outside.append(r.url))
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
+    kernel_traffic: list[str] = []  # the kernel websocket's messages, for a failure's report
+    page.on("websocket", lambda ws: watch_kernel_socket(ws, kernel_traffic))
     problems: list[str] = []  # what the page itself reported (kept for a failure's report)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"[:200]))
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}"[:200])
@@ -270,12 +272,67 @@ async def participant(browser: Any, url: str, t0: float, mode: str, timeout_ms: 
     except Exception as exc:  # counted as a failure, with the reason
         result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
         try:
-            shown = await asyncio.wait_for(
-                page.evaluate("document.body.innerText.slice(0, 300)"), 5)
+            shown = await asyncio.wait_for(page.evaluate(PAGE_STATE_JS), 5)
         except Exception:
             shown = "(page did not answer)"
-        result["diagnosis"] = {"page_text": shown, "page_reported": problems[-8:]}
+        result["diagnosis"] = {"page": shown, "page_reported": problems[-8:],
+                               "page_reported_first": problems[:4],
+                               "kernel_messages": len(kernel_traffic),
+                               "kernel_first": kernel_traffic[:12],
+                               "kernel_last": kernel_traffic[-12:]}
     return result
+
+
+def describe_kernel_frame(payload: Any, direction: str) -> str:
+    """`> shell comm_msg` from a frame of Jupyter's kernel websocket (the v1 binary protocol:
+    a count of offsets, the offsets, then channel, header, ... as JSON; or a JSON text)."""
+    try:
+        if isinstance(payload, (bytes, bytearray)):
+            count = int.from_bytes(payload[:8], "little")
+            offsets = [int.from_bytes(payload[8 * (i + 1):8 * (i + 2)], "little")
+                       for i in range(count)]
+            channel = payload[offsets[0]:offsets[1]].decode()
+            header = json.loads(payload[offsets[1]:offsets[2]])
+            content = json.loads(payload[offsets[4]:offsets[5]]) if count > 5 else {}
+        else:
+            message = json.loads(payload)
+            channel, header = message.get("channel"), message.get("header") or {}
+            content = message.get("content") or {}
+        data = content.get("data") or {}
+        detail = content.get("target_name") or data.get("method") or content.get("status") \
+            or content.get("execution_state") or ""
+        if data.get("method") == "update_states":
+            detail += " " + " ".join(sorted(data.get("states") or {}))
+        elif header.get("msg_type") == "stream":
+            detail = repr((content.get("text") or "")[:300])
+        return f"{direction} {channel} {header.get('msg_type')} {detail}".strip()
+    except Exception as exc:  # a frame we cannot read is worth a line too
+        return f"{direction} unreadable frame ({type(exc).__name__})"
+
+
+def watch_kernel_socket(ws: Any, traffic: list[str]) -> None:
+    if "/channels" not in ws.url:
+        return
+    traffic.append("opened")
+    ws.on("framesent", lambda payload: traffic.append(describe_kernel_frame(payload, ">")))
+    ws.on("framereceived", lambda payload: traffic.append(describe_kernel_frame(payload, "<")))
+    ws.on("close", lambda _ws: traffic.append("closed"))
+
+
+# What a failed page shows: its kernel, how many widgets rendered, the widget's own words.
+PAGE_STATE_JS = """() => {
+  let kernel = null;
+  try {
+    kernel = JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId;
+  } catch (e) { /* not a Voila page */ }
+  const element = document.querySelector('.kit-payment-element');
+  const views = Array.from(document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]'), (s) => {
+      try { return JSON.parse(s.textContent).model_id; } catch (e) { return '?'; } });
+  return {kernel, widgets: document.querySelectorAll('.jupyter-widgets').length, views,
+          element: element ? element.innerText.slice(0, 300) : null,
+          tail: document.body.innerText.slice(-300)};
+}"""
 
 
 def percentile(values: list[float], q: float) -> float | None:

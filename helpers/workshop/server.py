@@ -70,6 +70,7 @@ LESSONS = {
 DEFAULT_POOL = 10
 DEFAULT_CULL_IDLE = 20 * 60  # seconds a kernel with no page connected may sit idle
 DEFAULT_CULL_INTERVAL = 60
+POOL_OUTPUT_WAIT = 300  # seconds a pooled render waits for a cell's outputs (see below)
 DEFAULT_REFILL_DELAY = 20.0  # seconds before a used pool kernel is replaced (see below)
 # What a browser may send a kernel: the widgets' comm messages and kernel info. Voilà's pages
 # need nothing else (the notebook is executed by the server), and anything else
@@ -129,6 +130,11 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     # two minutes). 20 s is past a room's burst when each participant brings their own CPU;
     # size --pool-size for the room so nobody is a late arrival.
     c.VoilaKernelManager.fill_delay = float(refill_delay)
+    # A pooled kernel runs the notebook while the others warm up on the same cores, and its
+    # outputs can arrive well after the cell's reply. nbclient waits 4 s for them, then
+    # renders the cell without them: with a pool of 84 on 2 cores, 72 pages came without the
+    # app (no widget to show, though the kernel held it). Wait as long as a warm-up takes.
+    c.VoilaExecutor.iopub_timeout = POOL_OUTPUT_WAIT
     # Kernels talk to the server over Unix sockets, not TCP: with many kernels starting at
     # once, a TCP port jupyter_client picked (bind to 0, release) was taken again before the
     # kernel bound it ("Address already in use"), and the restarter kept the same ports, so

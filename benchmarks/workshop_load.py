@@ -523,6 +523,22 @@ def page_assets(html_text: str, page_url: str) -> list[str]:
     return urls
 
 
+def drawn_widgets(page: str, states: dict[str, Any]) -> set[str]:
+    """The widget models a browser would draw: the views the page's outputs name, and every
+    model they hold (children, `IPY_MODEL_<id>` references), as ipywidgets resolves them."""
+    import re
+
+    found: set[str] = set()
+    todo = re.findall(r'widget-view\+json":\s*\{"model_id":\s*"([0-9a-f]+)"', page)
+    while todo:
+        model_id = todo.pop()
+        if model_id in found or model_id not in states:
+            continue
+        found.add(model_id)
+        todo.extend(re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(states[model_id])))
+    return found
+
+
 async def simulated_participant(http: Any, url: str, delay: float, timeout: float,
                                 fetch_static: bool) -> dict[str, Any]:
     """One participant without a browser: the app's page, widgets and payment over the wire."""
@@ -578,6 +594,10 @@ async def simulated_participant(http: Any, url: str, delay: float, timeout: floa
         mark("widget_states")
         browser_widget = next(model_id for model_id, model in states.items()
                               if "browser_id" in model.get("state", {}))
+        # A browser draws only the widgets the page's outputs name: the app must be there
+        if browser_widget not in drawn_widgets(page, states):
+            raise RuntimeError("the page names no view of the app's widgets (its cell output"
+                               " is missing), so a browser would show no Payment Element")
 
         # The BrowserId widget reports this browser's id; the kernel opens the sandbox and
         # sends the Payment Element (a new widget: comm_open with its state)

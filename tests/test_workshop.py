@@ -286,6 +286,9 @@ def test_server_settings() -> None:
     assert not allowed & {"execute_request", "inspect_request", "complete_request",
                           "history_request", "debug_request"}
     assert workshop_config(token=None).Voila.token == ""
+    # a large pool warming on few cores: no TCP port races, no outputs dropped after 4 s
+    assert c.KernelManager.transport == "ipc"
+    assert c.VoilaExecutor.iopub_timeout >= 60
 
 
 def test_kernels_start_with_the_boundary(tmp_path: Path) -> None:

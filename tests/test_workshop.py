@@ -359,6 +359,7 @@ def test_a_lessons_payments_count_for_its_participant(
     """A lesson opened with the participant's id keeps its emulator in a file of its kernel's
     own; the facilitator's counts add it to the app's sandbox, and a reset removes it."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from helpers.emulator import DEFAULT_SECRET_KEY
     from helpers.exercises import core
@@ -396,6 +397,8 @@ def test_a_lessons_payments_count_for_its_participant(
 
     lesson.store.close()
     reset_emulator(None)
-    asyncio.run(reset_everyone(NoKernels(), workshop))
+    # (in a thread of its own: the browser tests' Playwright may hold this thread's loop)
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, reset_everyone(NoKernels(), workshop)).result()
     assert not (workshop / "lessons" / account).exists()
     assert workshop_counts(workshop).get(account, {}).get("payments", 0) == 0

@@ -126,6 +126,7 @@ def test_a_lessons_checks_are_recorded_for_the_participant(
     from helpers.workshop import kernel_hooks, sandbox
 
     monkeypatch.setenv("KIT_WORKSHOP_DIR", str(tmp_path))
+    monkeypatch.setenv("KIT_EMULATOR_DB", ":memory:")  # track_lesson points it at a file
     monkeypatch.setattr(sandbox, "_ledger", None)
     monkeypatch.setattr(core, "ON_CHECK", [])
     account = kernel_hooks.track_lesson("01_customers.ipynb", "browser-1")

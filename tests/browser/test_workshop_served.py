@@ -210,8 +210,16 @@ def test_landing_page_and_facilitator_view(browser: Any, workshop: Workshop) -> 
         # a lesson's link carries this browser's participant id: the facilitator sees it there
         welcome = page.get_by_role("link", name="00 · Welcome & setup")
         assert "participant=" in welcome.get_attribute("href")
+        browser_id = re.search(r"participant=([0-9a-f]+)", welcome.get_attribute("href"))[1]
         welcome.click()
         page.get_by_text("Welcome", exact=False).first.wait_for()
+        # ...and so do the lesson's own links to the next one (the kit template adds it)
+        follow = page.get_by_role("link", name="next: 01 customers")
+        follow.wait_for(timeout=NAVIGATION_MS)
+        assert f"participant={browser_id}" in follow.get_attribute("href")
+        follow.click()
+        page.get_by_role("heading", name="01 · Customers and saved payment methods").wait_for(
+            timeout=NAVIGATION_MS)
         # Voilà's own error page, with every outside request aborted
         page.goto(workshop.base + "/voila/render/does_not_exist.ipynb")
         page.get_by_text("404").first.wait_for()
@@ -224,7 +232,7 @@ def test_landing_page_and_facilitator_view(browser: Any, workshop: Workshop) -> 
         html = page.content()
         summary = workshop.facilitator()
         assert summary["participants"] >= 3 and summary["succeeded"] >= 3
-        assert any(p["notebook"] == "00_welcome.ipynb" for p in summary["people"])
+        assert any(p["notebook"] == "01_customers.ipynb" for p in summary["people"])
         assert summary["connected"] <= summary["participants"]
         for secret in ("sk_test_", "pk_test_", "whsec_", "_secret_", "acct_"):
             assert secret not in html and secret not in json.dumps(summary)

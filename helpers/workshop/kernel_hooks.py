@@ -2,7 +2,7 @@
 `install()`; see `server.kernel_profile`).
 
 - `boundary.install()`: no traceback or server path reaches a browser.
-- in a lesson (00-05) opened from the landing page, whose links carry the browser's
+- in a lesson (00-05) opened through the workshop's links, which carry the browser's
   participant id (`?participant=...`): record that this participant is in this lesson and,
   after each exercise check, whether it passed, in the workshop ledger under the same
   sandbox account as the app's. Only the account, the notebook and exercise ids are kept.

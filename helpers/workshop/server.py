@@ -428,8 +428,8 @@ class FacilitatorHandler(FacilitatorBase):
             + "</p><p style='color:#57606a'>"
             f"{summary['kernels']} kernels running (preheated ones included). Payments and"
             " errors are read on this server from each participant's sandbox and the"
-            " emulators of the lessons they opened from the landing page; progress from the"
-            " lessons' exercise checks. This page refreshes every 5 seconds.</p>")
+            " emulators of the lessons they opened through the workshop's links; progress"
+            " from the lessons' exercise checks. This page refreshes every 5 seconds.</p>")
         return PAGE.format(title="Facilitator", body=body,
                            head="<meta http-equiv='refresh' content='5'>")
 

@@ -46,6 +46,7 @@ from typing import Any
 import tornado.escape
 import tornado.ioloop
 import tornado.web
+import zmq
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from traitlets.config import Config
@@ -138,8 +139,9 @@ def workshop_config(*, host: str = "127.0.0.1", port: int = 8866, token: str | N
     # Kernels talk to the server over Unix sockets, not TCP: with many kernels starting at
     # once, a TCP port jupyter_client picked (bind to 0, release) was taken again before the
     # kernel bound it ("Address already in use"), and the restarter kept the same ports, so
-    # some of a large pool never came up (seen with a pool of 84 on this machine).
-    c.KernelManager.transport = "ipc"
+    # some of a large pool never came up (seen with a pool of 84 on this machine). (Windows'
+    # ZeroMQ has no ipc transport: TCP there.)
+    c.KernelManager.transport = "ipc" if zmq.has("ipc") else "tcp"
     c.MappingKernelManager.cull_idle_timeout = cull_idle
     c.MappingKernelManager.cull_interval = cull_interval
     c.MappingKernelManager.cull_connected = False

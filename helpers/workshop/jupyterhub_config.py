@@ -79,6 +79,7 @@ c.Spawner.environment = {
     "KIT_BACKEND": "emulator",           # the offline emulator, whatever .env says
     "KIT_WORKSHOP_DIR": WORKSHOP_DIR,    # the user's sandboxes, surviving restarts
     "JUPYTER_PATH": str(REPO / "helpers" / "workshop" / "share"),  # the `kit` template
+    "KIT_WIDGET_STATIC": "1",  # the server serves the Payment Element's code (see below)
 }
 if APP_ONLY:  # the workshop's kernel startup file (see BOOT), as `workshop_environment` sets it
     c.Spawner.environment["IPYTHONDIR"] = f"{WORKSHOP_DIR}/ipython"
@@ -94,6 +95,9 @@ c.Spawner.args = [
     # a closed tab's kernel is shut down after 20 idle minutes, as in `python -m helpers.workshop`
     "--MappingKernelManager.cull_idle_timeout=1200",
     "--MappingKernelManager.cull_interval=60",
+    # the Payment Element's code at /user/NAME/kit/static/payment-element.js, fetched once
+    # per browser and cached (helpers/widget_static.py), not sent with every widget's state
+    '--ServerApp.jpserver_extensions={"helpers.widget_static": True}',
 ]
 if APP_ONLY:  # a page may send widget and kernel-info messages only: it cannot run code
     c.Spawner.args += [f"--MappingKernelManager.allowed_message_types={kind}"

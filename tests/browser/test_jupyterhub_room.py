@@ -118,11 +118,13 @@ class OfflineGuard:
 
     def __init__(self) -> None:
         self.outside: list[str] = []
+        self.local_paths: list[str] = []
 
     def handle(self, route: Any) -> None:
         url = route.request.url
         if url.startswith(("data:", "blob:", "about:")) or \
                 (urlsplit(url).hostname or "") in LOCAL_HOSTS:
+            self.local_paths.append(urlsplit(url).path)
             route.continue_()
         else:
             self.outside.append(url)
@@ -237,6 +239,9 @@ def test_three_users_pay_apart_and_the_idle_culler_stops_their_servers(
 
         for user, (_, _, guard) in zip(USERS, participants, strict=True):
             assert guard.outside == [], f"{user}'s pages asked for {guard.outside}"
+            # the widget's code came from the user's server as a file (cacheable)
+            assert f"/user/{user}/kit/static/payment-element.js" in guard.local_paths, \
+                f"{user}'s page never fetched the Payment Element's code from its server"
 
         # the idle culler: every tab stays open, nobody acts, and the hub stops each server
         running = {user for user in USERS if hub.servers(user)}

@@ -108,3 +108,24 @@ def test_a_users_server_writes_the_workshop_startup_file_before_it_starts(
                              timeout=120)
     assert refused.returncode != 0 and "IPYTHONDIR must end in /ipython" in refused.stderr
     assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "ipython").exists()
+
+
+def test_the_readmes_kubernetes_values_say_what_the_config_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's Zero to JupyterHub values are not run here (no cluster): at least they must not
+    drift from the config the hub test runs (same server arguments, same environment names)."""
+    import re
+
+    import yaml
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```yaml\n(singleuser:.*?)```", text, re.S)
+    assert block, "README has no Zero to JupyterHub values block"
+    values = yaml.safe_load(block[1])
+    c = load(monkeypatch)
+    assert values["singleuser"]["defaultUrl"] == c.Spawner.default_url
+    assert values["hub"]["config"]["KubeSpawner"]["args"] == list(c.Spawner.args)
+    assert set(values["singleuser"]["extraEnv"]) == set(c.Spawner.environment)
+    for name in ("KIT_BACKEND", "KIT_WIDGET_STATIC"):
+        assert values["singleuser"]["extraEnv"][name] == c.Spawner.environment[name]
+    assert values["cull"]["timeout"] == 3600 and values["cull"]["every"] == 300

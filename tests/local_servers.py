@@ -84,3 +84,28 @@ def stop_group(process: subprocess.Popen, timeout: float = 10) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def start_workshop(tmp: Path, *args: str, timeout: float = 90.0
+                   ) -> tuple[subprocess.Popen, str, Path]:
+    """`python -m helpers.workshop --port N <args>` in its own process group, as a room runs
+    it: no keys or kit settings from the shell, Jupyter's directories under `tmp`, random ids.
+    Waits until it answers; returns (process, base URL, log file). Stop it with `stop_group`."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
+    env.update({"JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
+                "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
+    log = tmp / "workshop.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.workshop", "--port", str(port), *args],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(base + "/", process, timeout=timeout)
+    except BaseException:
+        stop_group(process)
+        raise
+    return process, base, log

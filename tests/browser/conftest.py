@@ -18,20 +18,19 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
+from offline import OfflineGuard
 from waits import NAVIGATION_MS, SERVER_START_S, STEP_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # The notebook the client-side tests drive (the lead's notebook 03).
 CHECKOUT_NOTEBOOK = "notebooks/03_client_side.ipynb"
 # Voilà's lab template links Font Awesome from a CDN (the same CSS is also bundled, so the page
@@ -67,40 +66,6 @@ def browser(chromium_path: str) -> Iterator[object]:
         yield chromium
         chromium.close()
 
-
-@dataclass
-class OfflineGuard:
-    """Routes every request: local ones pass, chosen URLs are fulfilled, the rest are aborted."""
-
-    fulfilments: dict[str, tuple[str, str]] = field(default_factory=dict)
-    outside: list[str] = field(default_factory=list)
-
-    def fulfil(self, url: str, body: str, content_type: str = "application/javascript") -> None:
-        self.fulfilments[url] = (body, content_type)
-
-    def handle(self, route: object) -> None:
-        url = route.request.url
-        host = urlsplit(url).hostname or ""
-        if url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            route.continue_()
-            return
-        self.outside.append(url)
-        if url in self.fulfilments:
-            body, content_type = self.fulfilments[url]
-            route.fulfill(status=200, body=body, content_type=content_type,
-                          headers={"Access-Control-Allow-Origin": "*"})
-        else:
-            route.abort()
-
-    @property
-    def unexpected(self) -> list[str]:
-        """Off-machine URLs that were requested but not fulfilled on purpose."""
-        return [url for url in self.outside if url not in self.fulfilments]
-
-    @property
-    def outside_but_voila_template(self) -> list[str]:
-        """Off-machine URLs requested by anything but Voilà's own template (i.e. by the kit)."""
-        return [url for url in self.outside if url not in VOILA_TEMPLATE_CDN]
 
 
 def guarded_page(browser: Any, width: int, timeout_ms: int = STEP_MS) -> tuple[Any, Any]:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from jupyterhub_runner import APP_PATH, INSTALL_CHP, Hub, chp_command, running_hub
+from offline import OfflineGuard
 from waits import NAVIGATION_MS, OUTCOME_MS, STEP_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
@@ -97,7 +98,6 @@ PROBE_KERNEL = """async ({code, waitMs}) => {
   ws.close();
   return {kernels: kernels.length, opened, comms: comms.length, heard, settled};
 }"""
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 @pytest.fixture(scope="module")
@@ -112,23 +112,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
                      idle_timeout=IDLE_TIMEOUT_S, cull_every=CULL_EVERY_S) as running:
         yield running
 
-
-class OfflineGuard:
-    """Local requests pass; every other one is recorded and aborted."""
-
-    def __init__(self) -> None:
-        self.outside: list[str] = []
-        self.local_paths: list[str] = []
-
-    def handle(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or \
-                (urlsplit(url).hostname or "") in LOCAL_HOSTS:
-            self.local_paths.append(urlsplit(url).path)
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
 
 
 def log_in(browser: Any, hub: Hub, user: str) -> tuple[Any, Any, OfflineGuard]:
@@ -240,7 +223,8 @@ def test_three_users_pay_apart_and_the_idle_culler_stops_their_servers(
         for user, (_, _, guard) in zip(USERS, participants, strict=True):
             assert guard.outside == [], f"{user}'s pages asked for {guard.outside}"
             # the widget's code came from the user's server as a file (cacheable)
-            assert f"/user/{user}/kit/static/payment-element.js" in guard.local_paths, \
+            asked = {urlsplit(url).path for url in guard.local}
+            assert f"/user/{user}/kit/static/payment-element.js" in asked, \
                 f"{user}'s page never fetched the Payment Element's code from its server"
 
         # the idle culler: every tab stays open, nobody acts, and the hub stops each server

@@ -16,24 +16,20 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from local_servers import free_port, stop_group, wait_until_answers
+from local_servers import start_workshop, stop_group
+from offline import OfflineGuard
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "/voila/render/06_workshop_app.ipynb"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 BURST = 5           # simulated participants arriving with the throttled one
 CPU_SLOWDOWN = 6    # Chromium's CPU throttling rate (6×: a low-end laptop, per DevTools)
 READY_MS = 180_000  # generous: a 6× slower page on a server taking a burst
@@ -53,21 +49,10 @@ def load_benchmark() -> Any:
 @pytest.fixture(scope="module")
 def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("slow-laptop")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
-    env.update({"JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
-                "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
-                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
-    log = tmp / "workshop.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.workshop", "--port", str(port),
-         "--pool-size", str(BURST + 3), "--workshop-dir", str(tmp / "sandboxes")],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    process, base, _log = start_workshop(
+        tmp, "--pool-size", str(BURST + 3), "--workshop-dir", str(tmp / "sandboxes"),
+        timeout=120)
     try:
-        wait_until_answers(base + "/", process, timeout=120)
         yield base
     finally:
         stop_group(process, timeout=15)
@@ -76,21 +61,11 @@ def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def participant_page(browser: Any) -> tuple[Any, Any, list[str]]:
     """A fresh participant (own storage), offline; returns (context, page, local URLs asked)."""
     context = browser.new_context(viewport={"width": 1100, "height": 1000})
-    asked: list[str] = []
-
-    def guard(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or \
-                (urlsplit(url).hostname or "") in LOCAL_HOSTS:
-            asked.append(url)
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", guard)
+    guard = OfflineGuard()
+    context.route("**/*", guard.handle)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    return context, page, asked
+    return context, page, guard.local
 
 
 def pay_with_saved_visa(page: Any) -> None:

@@ -21,7 +21,6 @@ send only widget messages.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_servers import free_port, stop_group, wait_until_answers
+from local_servers import start_workshop, stop_group
 
 pytestmark = pytest.mark.browser
 
@@ -110,22 +109,11 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("workshop-isolation")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
-    env.update({"JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
-                "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
-                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
-    log = tmp / "workshop.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.workshop", "--port", str(port), "--pool-size", "1",
-         "--refill-delay", "1", "--workshop-dir", str(tmp / "sandboxes"),
-         "--facilitator-token", FACILITATOR],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
-    server = Served(f"http://127.0.0.1:{port}", port, log, process)
+    process, base, log = start_workshop(
+        tmp, "--pool-size", "1", "--refill-delay", "1", "--workshop-dir", str(tmp / "sandboxes"),
+        "--facilitator-token", FACILITATOR, timeout=SERVER_START_S)
+    server = Served(base, int(base.rsplit(":", 1)[1]), log, process)
     try:
-        wait_until_answers(server.base + "/", process, timeout=SERVER_START_S)
         server.wait_for_line("pool ready: 1 kernel", SERVER_START_S, "the pool to be ready")
         yield server
     finally:

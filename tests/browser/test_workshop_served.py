@@ -9,19 +9,17 @@ One server for the whole module (a preheated pool of 2), so the tier stays short
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from local_servers import free_port, stop_group, wait_until_answers
+from local_servers import start_workshop, stop_group
+from offline import OfflineGuard
 from waits import NAVIGATION_MS, STEP_MS, WIDGET_READY_MS
 
 pytestmark = pytest.mark.browser
@@ -29,28 +27,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 APP = "/voila/render/06_workshop_app.ipynb"
 READY_MS = WIDGET_READY_MS  # the shared, generous widget wait (waits.py)
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 FACILITATOR = "facilitator-secret-for-tests"
 
 
 def stop(process: subprocess.Popen) -> None:
     stop_group(process, timeout=15)
-
-
-class OfflineGuard:
-    """Local requests pass; every other one is recorded and aborted."""
-
-    def __init__(self) -> None:
-        self.outside: list[str] = []
-
-    def handle(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or \
-                (urlsplit(url).hostname or "") in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
 
 
 class Workshop:
@@ -69,22 +50,10 @@ class Workshop:
 @pytest.fixture(scope="module")
 def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workshop]:
     tmp = tmp_path_factory.mktemp("workshop")
-    port = free_port()
-    # a clean environment: no keys from the shell; random ids, as a workshop runs
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
-    env.update({"JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
-                "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
-                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
-    log = tmp / "workshop.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.workshop", "--port", str(port), "--pool-size", "2",
-         "--workshop-dir", str(tmp / "sandboxes"), "--facilitator-token", FACILITATOR],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    process, base, log = start_workshop(
+        tmp, "--pool-size", "2", "--workshop-dir", str(tmp / "sandboxes"),
+        "--facilitator-token", FACILITATOR)
     try:
-        wait_until_answers(base + "/", process, timeout=90)
         yield Workshop(base, tmp / "sandboxes", log)
     finally:
         stop(process)

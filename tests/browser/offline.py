@@ -1,0 +1,42 @@
+"""What a browser test lets a page reach: this machine only.
+
+`OfflineGuard.handle` routes every request of a Playwright context: local ones pass (and are
+listed in `local`), URLs a test fulfils on purpose are answered, the rest are aborted and listed
+in `outside`, so a test can show a page asked for nothing off the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def is_local(url: str) -> bool:
+    return url.startswith(("data:", "blob:", "about:")) or \
+        (urlsplit(url).hostname or "") in LOCAL_HOSTS
+
+
+@dataclass
+class OfflineGuard:
+    fulfilments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outside: list[str] = field(default_factory=list)
+    local: list[str] = field(default_factory=list)
+
+    def fulfil(self, url: str, body: str, content_type: str = "application/javascript") -> None:
+        self.fulfilments[url] = (body, content_type)
+
+    def handle(self, route: object) -> None:
+        url = route.request.url
+        if is_local(url):
+            self.local.append(url)
+            route.continue_()
+            return
+        self.outside.append(url)
+        if url in self.fulfilments:
+            body, content_type = self.fulfilments[url]
+            route.fulfill(status=200, body=body, content_type=content_type,
+                          headers={"Access-Control-Allow-Origin": "*"})
+        else:
+            route.abort()

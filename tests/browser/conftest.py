@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
-from offline import OfflineGuard
+from offline import VOILA_TEMPLATE_CDN, OfflineGuard  # noqa: F401  (the CDN set: for tests)
 from waits import NAVIGATION_MS, SERVER_START_S, STEP_MS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +33,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 # The notebook the client-side tests drive (the lead's notebook 03).
 CHECKOUT_NOTEBOOK = "notebooks/03_client_side.ipynb"
-# Voilà's lab template links Font Awesome from a CDN (the same CSS is also bundled, so the page
-# looks the same without it). Aborted like every other outside request; listed so tests can
-# tell it apart from a request the kit itself makes.
-VOILA_TEMPLATE_CDN = frozenset({
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/all.min.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/v4-shims.min.css",
-})
 
 
 # ---- Chromium ------------------------------------------------------------------------------

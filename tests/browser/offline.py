@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# Voilà's lab template links Font Awesome from a CDN (the same CSS is also bundled, so the page
+# looks the same without it). Aborted like every other outside request; listed so tests can
+# tell it apart from a request the kit itself makes.
+VOILA_TEMPLATE_CDN = frozenset({
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/all.min.css",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/v4-shims.min.css",
+})
 
 
 def is_local(url: str) -> bool:
@@ -40,3 +47,13 @@ class OfflineGuard:
                           headers={"Access-Control-Allow-Origin": "*"})
         else:
             route.abort()
+
+    @property
+    def unexpected(self) -> list[str]:
+        """Off-machine URLs that were requested but not fulfilled on purpose."""
+        return [url for url in self.outside if url not in self.fulfilments]
+
+    @property
+    def outside_but_voila_template(self) -> list[str]:
+        """Off-machine URLs requested by anything but Voilà's own template (i.e. by the kit)."""
+        return [url for url in self.outside if url not in VOILA_TEMPLATE_CDN]

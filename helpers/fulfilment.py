@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .display import Table, plain
+from .sqlite_files import remove_database
 
 KIT_DIR = Path(__file__).resolve().parents[1] / ".kit"
 STATUS_FOR = {"payment_intent.succeeded": "paid",
@@ -128,8 +129,7 @@ class OrderBook:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_books_of_ended_processes(folder, name)
         path = folder / f"{name}-{os.getpid()}.sqlite3"
-        for leftover in _book_files(path):
-            leftover.unlink(missing_ok=True)
+        remove_database(path)
         book = cls(path)
         book.name = name
         return book
@@ -316,10 +316,6 @@ class OrderBook:
             self._db.close()
 
 
-def _book_files(path: Path) -> tuple[Path, ...]:
-    return (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
-
-
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -337,5 +333,4 @@ def _remove_books_of_ended_processes(folder: Path, name: str) -> None:
         match = pattern.fullmatch(found.name)
         if match and int(match.group(1)) != os.getpid() and \
                 not _process_alive(int(match.group(1))):
-            for leftover in _book_files(found):
-                leftover.unlink(missing_ok=True)
+            remove_database(found)

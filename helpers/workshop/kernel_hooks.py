@@ -18,6 +18,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs
 
+from ..sqlite_files import remove_database
 from . import boundary
 
 LESSON = re.compile(r"0[0-5]_[\w\-]+\.ipynb")
@@ -42,8 +43,7 @@ def lesson_database(workshop_dir: Path, account: str, notebook: str, pid: int) -
     folder = workshop_dir / "lessons" / account
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{PurePosixPath(notebook).stem}-{pid}.sqlite3"
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)  # a process id used before, by a stopped kernel
+    remove_database(path)  # a process id used before, by a stopped kernel
     return path
 
 

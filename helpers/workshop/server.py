@@ -52,6 +52,7 @@ from jupyter_server.utils import url_path_join
 from traitlets.config import Config
 from voila.app import Voila
 
+from ..sqlite_files import remove_database
 from . import truth
 from .ledger import Ledger
 
@@ -491,9 +492,7 @@ async def reset_everyone(manager: Any, workshop_dir: Path) -> dict[str, Any]:
                 emulator.store.close()
         for account in accounts:
             ledger.forget(account)
-            book = workshop_dir / "orders" / f"{account}.sqlite3"
-            for leftover in (book, Path(f"{book}-wal"), Path(f"{book}-shm")):
-                leftover.unlink(missing_ok=True)  # its kernels are stopped
+            remove_database(workshop_dir / "orders" / f"{account}.sqlite3")  # kernels stopped
             shutil.rmtree(workshop_dir / "lessons" / account, ignore_errors=True)
     finally:
         ledger.close()

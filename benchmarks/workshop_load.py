@@ -326,9 +326,15 @@ PAGE_STATE_JS = """() => {
     kernel = JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId;
   } catch (e) { /* not a Voila page */ }
   const element = document.querySelector('.kit-payment-element');
-  const views = Array.from(document.querySelectorAll(
-    'script[type="application/vnd.jupyter.widget-view+json"]'), (s) => {
-      try { return JSON.parse(s.textContent).model_id; } catch (e) { return '?'; } });
+  // the cells' outputs travel as JSON in the page; a widget output names its model
+  const views = [];
+  document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]')
+    .forEach((s) => {
+      try {
+        const view = JSON.parse(s.textContent).data['application/vnd.jupyter.widget-view+json'];
+        if (view) views.push(view.model_id);
+      } catch (e) { /* not an output with data */ }
+    });
   return {kernel, widgets: document.querySelectorAll('.jupyter-widgets').length, views,
           element: element ? element.innerText.slice(0, 300) : null,
           tail: document.body.innerText.slice(-300)};

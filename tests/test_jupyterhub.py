@@ -112,15 +112,16 @@ def test_a_users_server_writes_the_workshop_startup_file_before_it_starts(
 
 def test_the_readmes_kubernetes_values_say_what_the_config_says(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """README's Zero to JupyterHub values are not run here (no cluster): at least they must not
-    drift from the config the hub test runs (same server arguments, same environment names)."""
+    """docs/workshop.md's Zero to JupyterHub values are not run here (no cluster): at least they
+    must not drift from the config the hub test runs (same server arguments, same environment
+    names)."""
     import re
 
     import yaml
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "workshop.md").read_text()
     block = re.search(r"```yaml\n(singleuser:.*?)```", text, re.S)
-    assert block, "README has no Zero to JupyterHub values block"
+    assert block, "docs/workshop.md has no Zero to JupyterHub values block"
     values = yaml.safe_load(block[1])
     c = load(monkeypatch)
     assert values["singleuser"]["defaultUrl"] == c.Spawner.default_url

@@ -48,8 +48,9 @@ APP_ONLY = os.environ.get("KIT_HUB_APP_ONLY", "1").strip().lower() not in ("0", 
                                                                           "off")
 WORKSHOP_DIR = "~/.kit-workshop"  # in each user's home, expanded by their own server
 
-# The workshop server's own list, not a copy: the hub runs in the kit's environment (README's
-# one-VM steps start it from the kit's .venv), where helpers.workshop.server imports.
+# The workshop server's own list, not a copy: the hub runs in the kit's environment
+# (docs/workshop.md's one-VM steps start it from the kit's .venv), where
+# helpers.workshop.server imports.
 sys.path.insert(0, str(HERE_REPO))
 from helpers.workshop.server import BROWSER_MESSAGES  # noqa: E402
 

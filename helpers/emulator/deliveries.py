@@ -24,8 +24,10 @@ import hmac
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import Context
 from .faults import Faults, FaultSettings
+from .urls import INPROCESS
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
 Receiver = Callable[[bytes, dict[str, str]], Any]
 DEFAULT_RETRY_SCHEDULE = (2.0, 5.0, 10.0)  # seconds: test mode's "three retries", compressed
 DEFAULT_TIMEOUT = 5.0  # seconds an endpoint has to answer (compressed, like the schedule)
-INPROCESS = "inprocess://"
 LOST_ANSWER = ("(fault injected: the endpoint answered {status}, but the answer was lost on the"
                " way back; counted as a timeout)")
 BATCH_WINDOW = 1.0  # settle(): deliveries due within this many seconds go out as one batch
@@ -140,15 +142,18 @@ class Deliveries:
             ).fetchall()
             claimed = []
             for row in rows:
-                if row["endpoint"] is not None:
-                    url = json.loads(row["endpoint"])["url"]
-                    if url.startswith(INPROCESS) and url not in self.receivers:
-                        continue  # registered in another process: that one delivers it
+                if not self._sendable_here(row["endpoint"]):
+                    continue  # registered in another process: that one delivers it
                 store.execute("UPDATE deliveries SET state='sending', due_at=? WHERE id=?",
                               (lease, row["id"]))
                 claimed.append(row)
             self._track(me, len(claimed))  # before the claim is visible to other threads
         return self._order(claimed)
+
+    def _sendable_here(self, endpoint: str | None) -> bool:
+        """False only for an in-process receiver registered in another process."""
+        url = _endpoint_url(endpoint)
+        return not (url.startswith(INPROCESS) and url not in self.receivers)
 
     def _order(self, rows: list[Any]) -> list[Any]:
         shuffled = {row["account"] for row in rows if self.faults.get(row["account"]).shuffle}
@@ -174,7 +179,7 @@ class Deliveries:
             try:
                 for row in rows:
                     try:
-                        self._attempt(row)
+                        self._attempt_guarded(row)
                         attempts += 1
                     finally:
                         done += 1
@@ -213,11 +218,33 @@ class Deliveries:
                     return
                 self._inflight_changed.wait(left)
 
+    def _attempt_guarded(self, row: Any) -> None:
+        """One attempt; whatever goes wrong in it is that delivery's failed attempt.
+
+        This is the delivery boundary: `run_due` runs after every API request, so an error
+        escaping from here would turn the request that emitted the event (already committed)
+        into a 500. The attempt is logged as failed with the reason and retried on schedule.
+        """
+        try:
+            self._attempt(row)
+        except sqlite3.ProgrammingError:
+            raise  # the database was closed under us: run_due stops
+        except Exception as exc:  # a bug in rendering or signing: a failed attempt, logged
+            traceback.print_exc(file=sys.stderr)
+            reason = f"the emulator could not send this delivery: {type(exc).__name__}: {exc}"
+            try:
+                self._record(row, None, reason[:200], 0.0,
+                             self.emulator.clock.signing_time(row["account"]))
+            except sqlite3.ProgrammingError:
+                raise
+            except Exception:  # not even logged: the claim expires and the attempt is retried
+                traceback.print_exc(file=sys.stderr)
+
     def _attempt(self, row: Any) -> None:
         store = self.emulator.store
-        endpoint = json.loads(row["endpoint"]) if row["endpoint"] else None
+        endpoint = _endpoint(row["endpoint"])
         event = store.get(row["account"], row["event_id"], "event")
-        if event is None or endpoint is None or endpoint["status"] != "enabled":
+        if event is None or endpoint is None or endpoint.get("status") != "enabled":
             # A disabled or deleted endpoint stops further retries (reference §4).
             store.execute("UPDATE deliveries SET state='abandoned' WHERE id=?", (row["id"],))
             return
@@ -228,16 +255,22 @@ class Deliveries:
         timestamp = self.emulator.clock.signing_time(row["account"])
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": signature_header(payload, endpoint["secret"], timestamp),
+            "Stripe-Signature": signature_header(payload, str(endpoint.get("secret")), timestamp),
             "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
         }
         started = time.perf_counter()
-        status, excerpt = self._send(endpoint["url"], payload, headers)
+        status, excerpt = self._send(_endpoint_url(row["endpoint"]), payload, headers)
         duration_ms = (time.perf_counter() - started) * 1000
-        attempt = row["attempt"] + 1
-        if attempt == 1 and faults.fail_first_attempt and status is not None:
+        if row["attempt"] == 0 and faults.fail_first_attempt and status is not None:
             excerpt = LOST_ANSWER.format(status=status)
             status = None
+        self._record(row, status, excerpt, duration_ms, timestamp)
+
+    def _record(self, row: Any, status: int | None, excerpt: str, duration_ms: float,
+                timestamp: int) -> None:
+        """Log one attempt; schedule the retry (or end the delivery)."""
+        store = self.emulator.store
+        attempt = row["attempt"] + 1
         ok = status is not None and 200 <= status < 300
         schedule = retry_schedule()
         with store.transaction():
@@ -281,8 +314,8 @@ class Deliveries:
             if isinstance(answer, tuple):
                 return int(answer[0]), str(answer[1])[:200]
             return int(answer or 200), ""
-        request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
         try:
+            request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
             with urllib.request.urlopen(request, timeout=delivery_timeout()) as response:
                 return response.status, response.read(200).decode(errors="replace")
         except urllib.error.HTTPError as exc:
@@ -290,6 +323,8 @@ class Deliveries:
         except (urllib.error.URLError, OSError) as exc:  # refused, reset, timed out
             reason = getattr(exc, "reason", exc)
             return None, f"{type(reason).__name__}: {reason}"[:200]
+        except Exception as exc:  # an unusable URL (InvalidURL, ValueError, UnicodeError…)
+            return None, f"cannot send to this URL: {type(exc).__name__}: {exc}"[:200]
 
     # waiting ----------------------------------------------------------------------------
     def next_due(self, endpoint_id: str | None = None) -> float | None:
@@ -303,10 +338,8 @@ class Deliveries:
             args = (endpoint_id,)
         due = None
         for row in self.emulator.store.execute(sql + " ORDER BY d.due_at", args).fetchall():
-            if row["endpoint"] is not None:
-                url = json.loads(row["endpoint"])["url"]
-                if url.startswith(INPROCESS) and url not in self.receivers:
-                    continue
+            if not self._sendable_here(row["endpoint"]):
+                continue
             due = row["due_at"]
             break
         return due
@@ -455,6 +488,23 @@ class Deliveries:
             args.append(endpoint_id)
         return [dict(r) for r in self.emulator.store.execute(sql + " ORDER BY due_at, id",
                                                             tuple(args)).fetchall()]
+
+
+def _endpoint(data: str | None) -> dict[str, Any] | None:
+    """The stored endpoint, or None if it is gone (or not an object at all)."""
+    if data is None:
+        return None
+    try:
+        endpoint = json.loads(data)
+    except ValueError:
+        return None
+    return endpoint if isinstance(endpoint, dict) else None
+
+
+def _endpoint_url(data: str | None) -> str:
+    """The stored endpoint's URL, whatever an older version (or a hand edit) wrote there."""
+    url = (_endpoint(data) or {}).get("url")
+    return url if isinstance(url, str) else ""
 
 
 def redeliver(emulator: Emulator, account: str, event_id: str, endpoint_id: str) -> int:

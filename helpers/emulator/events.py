@@ -7,6 +7,7 @@ from typing import Any
 from .context import Context, list_envelope
 from .errors import StripeError
 from .routing import route
+from .urls import check_endpoint_url
 
 RANGE_KEYS = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
               "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
@@ -49,13 +50,6 @@ def _without_secret(endpoint: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in endpoint.items() if k != "secret"}
 
 
-def _check_url(url: Any) -> str:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://", "inprocess://")):
-        raise StripeError(400, "Invalid URL: must be an http(s) URL (or an in-process receiver"
-                          " registered with the kit).", code="url_invalid", param="url")
-    return url
-
-
 @route("POST", "/v1/webhook_endpoints", "WebhookEndpointCreateParams")
 def create_endpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     ctx.require_secret_key()
@@ -71,7 +65,7 @@ def create_endpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "metadata": dict(params.get("metadata") or {}),
         "secret": f"whsec_{ctx.secret('whsec')}",
         "status": "enabled",
-        "url": _check_url(params["url"]),
+        "url": check_endpoint_url(params["url"]),
     }
     ctx.save(endpoint)
     return endpoint  # the only response that carries `secret`
@@ -95,7 +89,7 @@ def update_endpoint(ctx: Context, params: dict[str, Any], id: str) -> dict[str, 
     ctx.require_secret_key()
     endpoint = ctx.get("webhook_endpoint", id)
     if "url" in params:
-        endpoint["url"] = _check_url(params["url"])
+        endpoint["url"] = check_endpoint_url(params["url"])
     if "enabled_events" in params:
         endpoint["enabled_events"] = list(params["enabled_events"])
     if "description" in params:

@@ -158,6 +158,47 @@ def check_enums(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
             check_enums(info, item, (*path, index))
 
 
+# Stripe's form integers: ASCII digits with an optional leading minus. pydantic's lax mode also
+# takes "1000.0", " 1000 ", "1_000", "+1000" and non-ASCII digits, which Stripe refuses
+# ("Invalid integer: 10.0" is a captured answer). That a minus is read as an integer everywhere
+# (and then refused by the parameter's own bound, as for amounts) is UNCONFIRMED.
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@functools.cache
+def _integer_rule(tp: Any) -> tuple[bool, frozenset[str]]:
+    """(must a string here be an integer?, the literal strings also allowed, like '' to unset)."""
+    if tp is int:
+        return True, frozenset()
+    if typing.get_origin(tp) is typing.Union or isinstance(tp, types.UnionType):
+        options = typing.get_args(tp)
+        if int in options and str not in options:
+            literals = frozenset().union(*(_literal_values(o) for o in options))
+            return True, frozenset(v for v in literals if isinstance(v, str))
+    return False, frozenset()
+
+
+def check_integers(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
+    """Refuse an integer parameter whose text is not strictly an integer (before pydantic
+    would turn "1000.0" into 1000)."""
+    strict, literals = _integer_rule(tp)
+    if (strict and isinstance(value, str) and value not in literals
+            and not _INTEGER.fullmatch(value)):
+        raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer",
+                          param=param_name(path))
+    kind, info = _shape(tp)
+    if kind == "union" and isinstance(value, (dict, list)):
+        for option in info[2]:
+            check_integers(option, value, path)
+    elif kind == "object" and isinstance(value, dict):
+        for key, item in value.items():
+            if key in info:
+                check_integers(info[key], item, (*path, key))
+    elif kind == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            check_integers(info, item, (*path, index))
+
+
 @functools.cache
 def _params_type(class_name: str) -> Any:
     return getattr(stripe.params, class_name)  # a lazy module attribute: slow on every access
@@ -169,6 +210,7 @@ def validate(class_name: str, params: dict[str, Any]) -> dict[str, Any]:
         if key in REQUEST_OPTION_KEYS:
             raise StripeError(400, f"Received unknown parameter: {key}",
                               code="parameter_unknown", param=key)
+    check_integers(_params_type(class_name), params)
     try:
         checked = _adapter(class_name).validate_python([params])[0]
     except ValidationError as exc:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh in-memory emulator and stripe-python clients bound to it."""
+"""Shared fixtures: every test on a clean process (global state restored after it), a fresh
+in-memory emulator and stripe-python clients bound to it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import stripe
+from support import state
 
 import helpers
 from helpers.emulator import (
@@ -17,12 +19,20 @@ from helpers.emulator import (
 )
 
 
+@pytest.fixture(autouse=True)
+def global_state_restored() -> Iterator[None]:
+    """stripe's module settings, the current backend, the process's emulator and workshop
+    ledger, and os.environ exactly: put back after every test, whatever it changed."""
+    with state.kept():
+        yield
+
+
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
+    """A fresh in-memory emulator, the process's own for this test (closed after it)."""
     emulator = Emulator(":memory:", deterministic=False)
     reset_emulator(emulator)
     yield emulator
-    reset_emulator(None)
     emulator.store.close()
 
 
@@ -62,5 +72,6 @@ def customer(client: stripe.StripeClient) -> stripe.Customer:
 
 @pytest.fixture
 def backend(emulator: Emulator) -> Iterator[helpers.Backend]:
-    """The notebooks' backend (`helpers.configure()`, emulator mode) on this test's emulator."""
+    """The notebooks' backend (`helpers.configure()`, emulator mode) on this test's emulator
+    (stripe's settings and the current backend are put back by `global_state_restored`)."""
     yield helpers.backend.configure()

@@ -33,13 +33,6 @@ class RecordingClient(stripe.HTTPClient):
         pass
 
 
-@pytest.fixture(autouse=True)
-def restore_stripe_globals():
-    saved = (stripe.api_key, stripe.api_base, stripe.default_http_client, backend._current)
-    yield
-    stripe.api_key, stripe.api_base, stripe.default_http_client, backend._current = saved
-
-
 def no_dotenv(tmp_path: Path) -> Path:
     return tmp_path / "absent.env"
 

@@ -33,16 +33,13 @@ ON = {"payment_method_redisplay": "enabled"}
 
 
 @pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """A fresh in-memory emulator, with the kit configured for it."""
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "KIT_STRIPE_API_BASE"):
-        monkeypatch.delenv(name, raising=False)
+def emulator() -> Iterator[Emulator]:
+    """A fresh in-memory emulator, with the kit configured for it (tests/conftest.py puts the
+    process's emulator and backend back after)."""
     emu = Emulator(":memory:", deterministic=True)
     reset_emulator(emu)
     backend.configure(environ={}, dotenv=NO_DOTENV)
     yield emu
-    reset_emulator(None)
-    backend.configure(environ={}, dotenv=NO_DOTENV)
     emu.store.close()
 
 

@@ -43,27 +43,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StripeOnlyServe
 
 @pytest.fixture
 def test_mode(server: StripeOnlyServer, tmp_path: Path) -> Iterator[backend_module.Backend]:
-    """helpers.backend in Stripe test mode at the server, on a fresh account; restored after."""
-    saved = (backend_module._current, stripe.default_http_client, stripe.api_key,
-             stripe.api_base)
+    """helpers.backend in Stripe test mode at the server, on a fresh account (tests/conftest.py
+    puts stripe's settings and the backend back after)."""
     secret, publishable = fresh_keys("unit")
     backend = backend_module.configure(
         {"STRIPE_SECRET_KEY": secret, "STRIPE_PUBLISHABLE_KEY": publishable,
          "KIT_STRIPE_API_BASE": server.url}, dotenv=tmp_path / "no.env")
     before = len(server.refused())
     yield backend
-    (backend_module._current, stripe.default_http_client, stripe.api_key,
-     stripe.api_base) = saved
     assert server.refused()[before:] == [], "a helper asked for a route Stripe does not have"
 
 
 @pytest.fixture
 def emulator_mode(emulator: Emulator, tmp_path: Path) -> Iterator[backend_module.Backend]:
-    saved = (backend_module._current, stripe.default_http_client, stripe.api_key,
-             stripe.api_base)
     yield backend_module.configure({"KIT_BACKEND": "emulator"}, dotenv=tmp_path / "no.env")
-    (backend_module._current, stripe.default_http_client, stripe.api_key,
-     stripe.api_base) = saved
 
 
 def requires_action(**extra: object) -> stripe.PaymentIntent:

@@ -1,0 +1,94 @@
+"""The test suite's own infrastructure (tests/support, the conftests): each test starts on the
+same world, a developer's shell does not reach the tests, and more in later sections."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import stripe
+from support import state
+
+import helpers.backend
+import helpers.emulator
+import helpers.workshop.sandbox
+from helpers.emulator import Emulator, reset_emulator
+from helpers.exercises import core as exercises_core
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_SK = "sk_test_" + "kitfake_0123456789abcdef"
+TEST_PK = "pk_test_" + "kitfake_0123456789abcdef"
+
+
+def run_pytest(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+# ---- global state -------------------------------------------------------------------------
+
+def test_each_test_starts_on_the_sessions_world() -> None:
+    """Whatever ran before (in any order): no backend chosen, no process emulator, stripe's
+    settings untouched, and the session's environment (offline emulator, in memory)."""
+    assert helpers.backend._current is None
+    assert helpers.emulator._emulator is None
+    assert helpers.workshop.sandbox._ledger is None
+    assert state.take().stripe_globals == state.AT_IMPORT.stripe_globals
+    assert stripe.api_key is None and stripe.default_http_client is None
+    assert os.environ["KIT_EMULATOR_DB"] == ":memory:"
+    assert os.environ["KIT_BACKEND"] == "emulator" and os.environ["KIT_DETERMINISTIC"] == "1"
+    assert not [name for name in os.environ if name.startswith("STRIPE_")]
+    assert exercises_core._hints_given == {}
+
+
+def test_kept_puts_every_global_back(tmp_path: Path) -> None:
+    before = state.take()
+    os.environ["KIT_WIDGET_STATIC"] = "1"  # as helpers.widget_static writes it
+    os.environ["KIT_EMULATOR_DB"] = str(tmp_path / "leak.sqlite3")  # as the emulator CLI does
+    removed = next(iter(before.environ))
+    with state.kept():
+        os.environ.pop(removed)
+        os.environ["KIT_WORKSHOP_PARTICIPANT"] = "p1"
+        helpers.backend.configure({"STRIPE_SECRET_KEY": TEST_SK, "STRIPE_PUBLISHABLE_KEY": TEST_PK},
+                                  dotenv=tmp_path / "absent.env")
+        stripe.max_network_retries = 3
+        stripe.api_version = "2020-08-27"
+        leaked = Emulator(":memory:")
+        reset_emulator(leaked)
+        helpers.workshop.sandbox.ledger()
+        exercises_core._hints_given["x"] = 1
+    after = state.take()
+    assert "KIT_WORKSHOP_PARTICIPANT" not in os.environ and removed in os.environ
+    assert os.environ["KIT_EMULATOR_DB"] == str(tmp_path / "leak.sqlite3")  # set before: kept
+    assert after.environ == dict(os.environ)
+    assert after.stripe_globals == state.take().stripe_globals
+    assert stripe.api_key is None
+    assert stripe.max_network_retries == before.stripe_globals["max_network_retries"]
+    assert stripe.api_version == before.stripe_globals["api_version"]
+    assert helpers.backend._current is None and helpers.emulator._emulator is None
+    assert helpers.workshop.sandbox._ledger is None and exercises_core._hints_given == {}
+    # the emulator the test left behind is closed, not just forgotten
+    assert leaked.store._db.execute  # noqa: B018  (still an object)
+    try:
+        leaked.store._db.execute("select 1")
+    except Exception as closed:  # sqlite3.ProgrammingError: closed database
+        assert "closed" in str(closed)
+    else:
+        raise AssertionError("the leaked emulator's database is still open")
+
+
+def test_a_developers_exported_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
+    """Plain `pytest` in a shell with KIT_EMULATOR_DB and keys exported: the tests still run on
+    an in-memory emulator (nothing is written to the developer's database) without the keys."""
+    theirs = tmp_path / "developer.sqlite3"
+    env = {**os.environ, "KIT_EMULATOR_DB": str(theirs), "KIT_BACKEND": "stripe",
+           "STRIPE_SECRET_KEY": TEST_SK, "STRIPE_PUBLISHABLE_KEY": TEST_PK,
+           "KIT_DETERMINISTIC": "0", "KIT_WEBHOOK_RETRY_SCHEDULE": "0"}
+    ran = run_pytest(f"{__file__}::test_each_test_starts_on_the_sessions_world",
+                     "tests/test_backend.py::test_no_keys_selects_the_emulator", "-q", env=env)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "2 passed" in ran.stdout
+    assert not theirs.exists()

@@ -28,6 +28,7 @@ import tornado.web
 from .core import Emulator
 from .errors import MAX_BODY_BYTES, StripeError, request_too_large
 from .forms import decode
+from .framing import STREAMED_BODY_LIMIT, FramingCheck
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 CORS_HEADERS = {
@@ -140,9 +141,18 @@ class ApiHandler(tornado.web.RequestHandler):
     get = post = delete = _answer  # type: ignore[assignment]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """What Tornado itself refuses (a path that is not UTF-8 once unquoted…), or a bug."""
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": {"type": "api_error",
-                                          "message": f"HTTP {status_code}: {self._reason}"}}))
+        self.set_header("Request-Id", "req_" + secrets.token_hex(7))
+        if status_code >= 500:
+            error = StripeError(status_code, "An unexpected error occurred in the offline"
+                                " emulator (this is a bug in the kit, not in your code).",
+                                type="api_error")
+        else:
+            exc = kwargs.get("exc_info", (None, None))[1]
+            detail = getattr(exc, "log_message", None) or self._reason
+            error = StripeError(status_code, f"Invalid request: {detail}")
+        self.finish(json.dumps(error.body(), indent=2))
 
 
 class NotFoundHandler(ApiHandler):
@@ -186,6 +196,15 @@ class RefuseHandler(ApiHandler):
     get = post = delete = ApiHandler.refuse  # type: ignore[assignment]
 
 
+class StripeApplication(tornado.web.Application):
+    """The routes, behind `FramingCheck`: a body length Tornado would refuse with a bare 400
+    gets a Stripe-shaped error instead (see framing.py)."""
+
+    def start_request(self, server_conn: object, request_conn: Any) -> Any:
+        return FramingCheck(super().start_request(server_conn, request_conn), request_conn,
+                            CORS_HEADERS)
+
+
 def make_app(emulator: Emulator, stripe_only: bool = False) -> tornado.web.Application:
     """The routes; with `stripe_only`, the kit's own routes answer as Stripe would (404)."""
     from .challenge_page import ChallengeHandler
@@ -202,7 +221,7 @@ def make_app(emulator: Emulator, stripe_only: bool = False) -> tornado.web.Appli
     else:
         handlers.append((r"/health", HealthHandler))
         handlers.append((r"/.*", NotFoundHandler, api))
-    return tornado.web.Application(handlers, refused=[],
+    return StripeApplication(handlers, refused=[],
                                    default_handler_class=NotFoundHandler,
                                    default_handler_args=api)
 
@@ -212,7 +231,7 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db: str | None = None,
     """Run the emulator's HTTP server until interrupted."""
     emulator = Emulator(db, public_url=f"http://{host}:{port}")
     app = make_app(emulator, stripe_only)
-    app.listen(port, address=host)
+    app.listen(port, address=host, max_body_size=STREAMED_BODY_LIMIT)
 
     def deliver() -> None:
         tornado.ioloop.IOLoop.current().run_in_executor(None, emulator.tick)

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import stripe
 from support import state
+from support.waits import read_line
 
 import helpers.backend
 import helpers.emulator
@@ -92,3 +94,63 @@ def test_a_developers_exported_settings_do_not_reach_the_tests(tmp_path: Path) -
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     assert "2 passed" in ran.stdout
     assert not theirs.exists()
+
+
+# ---- hangs --------------------------------------------------------------------------------
+
+HANGING_TESTS = '''
+import threading
+
+
+def test_before():
+    pass
+
+
+def test_waits_for_ever():
+    threading.Event().wait()  # nothing will ever set it
+
+
+def test_after():
+    pass
+'''
+
+
+def test_a_hanging_test_is_stopped_and_named(tmp_path: Path) -> None:
+    """pytest-timeout stops the hanging test, names it, and the run goes on to the next."""
+    (tmp_path / "test_hangs.py").write_text(HANGING_TESTS)
+    ran = run_pytest("-p", "no:cacheprovider", "--timeout", "3", "-p", "no:randomly",
+                     "test_hangs.py", cwd=tmp_path, timeout=120)
+    out = ran.stdout + ran.stderr
+    assert ran.returncode == 1, out
+    assert "FAILED test_hangs.py::test_waits_for_ever - Failed: Timeout" in out, out
+    assert "2 passed" in out and "1 failed" in out, out
+
+
+def test_the_suite_has_a_per_test_timeout(pytestconfig) -> None:
+    """pyproject's `timeout` reaches pytest-timeout (a typo'd key would be ignored silently)."""
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert 0 < float(pytestconfig.getini("timeout")) <= 900
+
+
+def child(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+
+
+def test_read_line_gives_up_at_its_deadline_and_names_what_it_waited_for() -> None:
+    silent = child("import sys; sys.stdin.read()")  # says nothing until its stdin closes
+    try:
+        with pytest.raises(TimeoutError, match=r"no line of the silent child's greeting within"
+                                               r" 0.5 s \(the process is still running\)"):
+            read_line(silent, 0.5, "the silent child's greeting")
+    finally:
+        silent.kill()
+        silent.communicate()
+
+
+def test_read_line_reads_a_line_and_reports_a_closed_output() -> None:
+    talker = child("print('hello', flush=True)")
+    assert read_line(talker, 60, "the greeting") == "hello\n"
+    with pytest.raises(EOFError, match="the second line: the process closed its output"):
+        read_line(talker, 60, "the second line")
+    talker.communicate(timeout=60)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import stripe
 from local_servers import free_port, running, wait_for_port
+from support.waits import read_line
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.triggers import SUPPORTED, trigger
@@ -145,7 +146,7 @@ def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     receiver = None
     try:
-        ready = listen.stdout.readline() + listen.stdout.readline()
+        ready = read_line(listen, 60, "listen's banner") + read_line(listen, 60, "listen's Ready!")
         secret = re.search(r"(whsec_\w+)", ready).group(1)
         assert "Ready!" in ready and "(^C to quit)" in ready
         # your server (helpers.shop), taking the events listen forwards, signed with its secret
@@ -191,8 +192,8 @@ def test_listen_reports_a_failing_endpoint_and_its_retries(tmp_path: Path) -> No
          "payment_intent.succeeded", "--max-deliveries", "3", "--timeout", "30"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        listen.stdout.readline()
-        listen.stdout.readline()
+        read_line(listen, 60, "listen's banner")
+        read_line(listen, 60, "listen's Ready!")
         assert run_cli("trigger", "payment_intent.succeeded", "--db", db, env=env).returncode == 0
         out, _ = listen.communicate(timeout=45)
         lines = [line for line in out.splitlines() if line.startswith("-->")]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.waits import read_line
 
 from helpers.workshop import boundary
 from helpers.workshop.ledger import Ledger
@@ -231,7 +232,7 @@ def test_fresh_order_books_are_per_process_and_never_delete_anothers(tmp_path: P
          " sys.stdin.read(); print(b.count('quarantine'), flush=True)"],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        their_path = other.stdout.readline().strip()
+        their_path = read_line(other, 60, "the other kernel's order book path").strip()
         mine = fulfilment.OrderBook.fresh()
         assert mine.path != their_path and str(os.getpid()) in Path(mine.path).name
         assert Path(their_path).exists()  # my fresh book did not delete theirs

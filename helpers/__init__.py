@@ -30,12 +30,22 @@ __all__ = [
 
 
 def start(account: str | None = None) -> Backend:
-    """Configure the backend for this notebook and say which one is active.
+    """Configure the backend for this notebook, say which one is active, and check it works.
 
+    Every lesson's setup cell calls this. Keys that select no backend (a live key, one key
+    missing) and, in test mode, keys that fail kit.py's check (no network, a made-up or revoked
+    key) raise `preflight.SetupStopped`: the notebook shows the advice alone and Run All stops here.
     `account` gives this notebook its own emulator account (a workshop participant's sandbox).
     """
-    backend = configure(account=account)
+    # imported here: `python -m helpers.preflight` (kit.py's check) must find it not yet loaded
+    from . import preflight
+
+    try:
+        backend = configure(account=account)
+    except (LiveKeyError, KeyConfigError) as error:
+        raise preflight.SetupStopped(preflight.key_advice(error)) from None
     print(backend.describe())
+    preflight.stop_unless_working(backend)
     return backend
 
 

@@ -16,19 +16,31 @@ The emulator needs no check. In Stripe test mode (stripe-python 16.1, API versio
   status being 401 is UNCONFIRMED, so the check reads the message, not the status.)
 
 It does not prove that both keys belong to the same account: nothing read-only does.
+
+Every lesson's setup cell (`helpers.start()`) runs the same check in test mode and, when it
+fails, raises `SetupStopped`: the notebook shows the advice alone and Run All stops there.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import stripe
 
-from .backend import TEST_KEYS_URL, KeyConfigError, LiveKeyError, check_keys, mask, read_keys
+from .backend import (
+    TEST_KEYS_URL,
+    Backend,
+    KeyConfigError,
+    LiveKeyError,
+    check_keys,
+    mask,
+    read_keys,
+)
 
 TIMEOUT_SECONDS = 15  # one request on a slow link; the check runs once per launch
 BACK_TO_EMULATOR = (
@@ -37,6 +49,27 @@ BACK_TO_EMULATOR = (
     "or keep them and start with `KIT_BACKEND=emulator python3 kit.py`."
 )
 PUBLISHABLE_REFUSAL = "publishable api key"  # in Stripe's refusal of a valid publishable key
+ADVICE_WIDTH = 96  # characters per line of the advice a stopped cell shows
+STOPPED_HERE = ("The notebook stopped at this cell: the cells below need a backend that works. "
+                "Fix the above, then run this cell again.")
+
+
+class SetupStopped(Exception):
+    """A lesson cannot go on: a notebook shows the advice alone, with no traceback.
+
+    IPython (so ipykernel, JupyterLab and Voilà) shows what `_render_traceback_` returns in
+    place of a traceback. The cell still fails, so Run All stops at it instead of running on
+    into cells that would each fail again with a traceback of their own.
+    """
+
+    def __init__(self, advice: str) -> None:
+        super().__init__(advice)
+        self.advice = advice
+
+    def _render_traceback_(self) -> list[str]:
+        wrap = textwrap.TextWrapper(ADVICE_WIDTH, break_long_words=False,
+                                    break_on_hyphens=False)  # URLs and keys stay whole
+        return [*wrap.wrap(self.advice), "", *wrap.wrap(STOPPED_HERE)]
 
 
 @dataclass(frozen=True)
@@ -145,7 +178,7 @@ def check(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Non
         secret, publishable = read_keys(environ, dotenv)
         check_keys(secret, publishable)
     except (LiveKeyError, KeyConfigError) as error:
-        result = Result(False, "stripe", f"{error} {BACK_TO_EMULATOR}")
+        result = Result(False, "stripe", key_advice(error))
     else:
         if not (secret and publishable) or environ.get("KIT_BACKEND") == "emulator":
             result = Result(True, "emulator",
@@ -156,6 +189,23 @@ def check(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Non
     if not quiet:
         print(result.message)
     return result
+
+
+def key_advice(error: LiveKeyError | KeyConfigError) -> str:
+    """What to do about keys that select no backend (a live key, one key missing…)."""
+    return f"{error} {BACK_TO_EMULATOR}"
+
+
+def stop_unless_working(backend: Backend, timeout: float = TIMEOUT_SECONDS) -> None:
+    """In test mode, check the keys as kit.py does; raise `SetupStopped` if they fail.
+
+    The emulator needs no check. Called by every lesson's setup cell (`helpers.start()`).
+    """
+    if backend.mode != "stripe":
+        return
+    result = check_stripe(backend.secret_key, backend.publishable_key, backend.api_base, timeout)
+    if not result.ok:
+        raise SetupStopped(result.message)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,19 @@
-"""Repository-wide pytest settings: a session that ignores the developer's shell and how nbval
-checks the notebooks."""
+"""Repository-wide pytest settings: a session that ignores the developer's shell, how nbval
+checks the notebooks, and the check that the tests leave no files in the checkout."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import MutableMapping
+from pathlib import Path
 
 import pytest
+
+# tests/ on the path now (pytest adds it only when it collects there): the `support` package.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+
+pytest_plugins = ("support.checkout",)  # fails the run if tests left files in the checkout
 
 # Switches that ask the tests for something (the live tier, the hub's proxy, screenshots, a
 # checkout notebook): kept. Every other KIT_ name is a kit setting from the developer's shell.

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import stripe
 from support import state
+from support.checkout import CheckoutGuard
 from support.waits import read_line
 
 import helpers.backend
@@ -154,3 +155,62 @@ def test_read_line_reads_a_line_and_reports_a_closed_output() -> None:
     with pytest.raises(EOFError, match="the second line: the process closed its output"):
         read_line(talker, 60, "the second line")
     talker.communicate(timeout=60)
+
+
+# ---- nothing left in the checkout ---------------------------------------------------------
+
+def git_checkout(folder: Path) -> Path:
+    folder.mkdir()
+    subprocess.run(["git", "init", "-q", str(folder)], check=True, timeout=60)
+    (folder / ".gitignore").write_text(".kit/\nbuild/\n__pycache__/\n")
+    return folder
+
+
+def test_the_guard_lists_new_untracked_and_kit_files_only(tmp_path: Path) -> None:
+    repo = git_checkout(tmp_path / "repo")
+    (repo / "already.txt").write_text("there before the run")
+    (repo / ".kit" / "npm").mkdir(parents=True)
+    (repo / ".kit" / "old.sqlite3").write_text("")
+    guard = CheckoutGuard(repo)
+    assert guard.new_files(test_pid=1) == []
+    (repo / "build").mkdir()
+    (repo / "build" / "ignored.txt").write_text("")  # ignored, not under .kit/: not counted
+    (repo / ".kit" / "npm" / "proxy.js").write_text("")  # .ci/run's proxy: not counted
+    (repo / "notes" / "left.txt").parent.mkdir()
+    (repo / "notes" / "left.txt").write_text("")
+    (repo / ".kit" / "books").mkdir()
+    for name in ("orders-1.sqlite3", "orders-1.sqlite3-wal", "orders-777.sqlite3"):
+        (repo / ".kit" / "books" / name).write_text("")
+    (repo / ".kit" / "emulator.sqlite3").write_text("")
+    # a book of the test process itself (pid 1 here) counts; one of a kernel (777) does not
+    assert guard.new_files(test_pid=1) == [".kit/books/orders-1.sqlite3",
+                                           ".kit/books/orders-1.sqlite3-wal",
+                                           ".kit/emulator.sqlite3", "notes/left.txt"]
+
+
+LEAVES_A_FILE = '''
+from pathlib import Path
+
+
+def test_writes_under_tmp_path(tmp_path):
+    (tmp_path / "fine.txt").write_text("ok")
+
+
+def test_writes_into_the_checkout():
+    Path(__file__).with_name("left-behind.txt").write_text("oops")
+'''
+
+
+def test_a_run_that_leaves_a_file_in_the_checkout_fails_naming_it(tmp_path: Path) -> None:
+    repo = git_checkout(tmp_path / "repo")
+    (repo / "conftest.py").write_text('pytest_plugins = ("support.checkout",)\n')
+    (repo / "test_files.py").write_text(LEAVES_A_FILE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    clean = run_pytest("-p", "no:cacheprovider", "-k", "tmp_path", cwd=repo, env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "left in the checkout" not in clean.stdout
+    dirty = run_pytest("-p", "no:cacheprovider", cwd=repo, env=env)
+    assert dirty.returncode == 1, dirty.stdout + dirty.stderr
+    assert "2 passed" in dirty.stdout
+    assert "The tests left 1 new file(s) in the checkout" in dirty.stdout
+    assert "  left-behind.txt" in dirty.stdout

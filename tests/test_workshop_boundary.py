@@ -223,13 +223,16 @@ def test_local_host_and_plural() -> None:
 
 # ---- one order book per kernel ------------------------------------------------------------
 
-def test_fresh_order_books_are_per_process_and_never_delete_anothers(tmp_path: Path) -> None:
+def test_fresh_order_books_are_per_process_and_never_delete_anothers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from helpers import fulfilment
 
+    monkeypatch.setattr(fulfilment, "KIT_DIR", tmp_path)  # both processes' books: in tmp_path
     other = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from helpers.fulfilment import OrderBook;"
-         " b = OrderBook.fresh(); b.quarantine({'x': 1}, 'held'); print(b.path, flush=True);"
-         " sys.stdin.read(); print(b.count('quarantine'), flush=True)"],
+        [sys.executable, "-c", "import sys, pathlib; from helpers import fulfilment as f;"
+         " f.KIT_DIR = pathlib.Path(sys.argv[1]); b = f.OrderBook.fresh();"
+         " b.quarantine({'x': 1}, 'held'); print(b.path, flush=True);"
+         " sys.stdin.read(); print(b.count('quarantine'), flush=True)", str(tmp_path)],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         their_path = read_line(other, 60, "the other kernel's order book path").strip()

@@ -68,11 +68,11 @@ def test_an_unexpected_error_stops_the_run(emulator: Emulator) -> None:
     assert "402 card_error" in (result.error or "")
 
 
-def test_env_references_read_the_environment_and_dotenv(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_references_read_dotenv_and_the_environment_when_allowed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("FROM_FILE=file-value\n")
     monkeypatch.setenv("FROM_ENV", "env-value")
-    resolve = References({}, tmp_path)
+    resolve = References({}, tmp_path, allow_process_env=True)
     assert resolve("${.env:FROM_ENV}") == "env-value"
     assert resolve("${.env:FROM_FILE}") == "file-value"
     assert resolve("${.env:NOT_SET|fallback}") == "fallback"
@@ -132,7 +132,7 @@ def test_cli_fixtures_command(tmp_path: Path) -> None:
     missing = subprocess.run([*command[:-1], str(tmp_path / "nope.json")], cwd=tmp_path,
                              env=env, capture_output=True, text=True,
                              timeout=CLI_TIMEOUT_SECONDS)
-    assert missing.returncode == 1 and "cannot read" in missing.stderr
+    assert missing.returncode == 2 and "cannot read" in missing.stderr  # refused: exit 2
     assert "Traceback" not in missing.stderr + refused.stderr
 
 

@@ -10,12 +10,16 @@
 `trigger`, `listen` and `fixtures` act on the kit's emulator database by default (KIT_EMULATOR_DB or
 .kit/emulator.sqlite3), or on a running emulator server given with `--api-base`, for the
 account of `--api-key` (default: the kit's default test key).
+
+`fixtures` exits 0 when every file ran clean, 1 when a request failed, 2 when a file was refused
+(malformed, or a step that would send data off this machine): one line each on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 
@@ -83,7 +87,17 @@ def main(argv: list[str] | None = None) -> int:
                           " default version applies, as with the Stripe CLI)")
     fixtures.add_argument("--update-env", action="store_true",
                           help="write the files' `env` values into an existing ./.env, as the"
-                          " Stripe CLI does (default: only print them)")
+                          " Stripe CLI does, quoted so each reads back exactly (default: only"
+                          " print them)")
+    fixtures.add_argument("--allow-process-env", action="store_true",
+                          help="let ${.env:NAME} read this process's environment variables too,"
+                          " as the Stripe CLI does (default: ./.env only, so a file cannot read"
+                          " whatever your shell holds)")
+    fixtures.add_argument("--allow-outward", action="store_true",
+                          help="let a run on the emulator (in this process, or --api-base on"
+                          " this machine) send data off this machine: create or use a webhook"
+                          " endpoint whose URL is not localhost/loopback (default: refused,"
+                          " exit code 2)")
     _remote(fixtures)
 
     args = parser.parse_args(argv)
@@ -165,21 +179,33 @@ def _check_versions(args: argparse.Namespace) -> str | None:
 
 def _fixtures(args: argparse.Namespace) -> int:
     from . import get_emulator
+    from .dotenv_file import quoted
     from .fixtures import run
 
     local = None if args.api_base else get_emulator()
-    failed = 0
+    worst = 0
     for path in args.files:
         result = run(path, emulator=local, api_key=args.api_key, api_base=args.api_base,
-                     api_version=args.api_version, write_env=args.update_env, echo=print)
+                     api_version=args.api_version, write_env=args.update_env,
+                     allow_process_env=args.allow_process_env,
+                     allow_outward=args.allow_outward, echo=print)
         for name, value in result.env.items():
-            print(f"env {name}={value}")
+            try:
+                print(f"env {name}={quoted(value)}")
+            except ValueError:
+                print(f"env {name}={value!r}")
         if result.ok:
-            print(f"Fixture {path} ran clean: {len(result.steps)} requests.")
+            print(one_line(f"Fixture {path} ran clean: {len(result.steps)} requests."))
         else:
-            failed += 1
-            print(f"Fixture {path} failed: {result.error}", file=sys.stderr)
-    return 1 if failed else 0
+            worst = max(worst, 2 if result.refused else 1)
+            print(one_line(f"Fixture {path} failed: {result.error}"), file=sys.stderr)
+    return worst
+
+
+def one_line(text: str) -> str:
+    """Control characters (a line break in a path, say) shown escaped: one line per message."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]",
+                  lambda match: repr(match.group())[1:-1], text)
 
 
 if __name__ == "__main__":

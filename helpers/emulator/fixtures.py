@@ -18,11 +18,21 @@ The format (learned from the CLI's pkg/fixtures and pkg/parsers):
   `headers`.
 - References in paths, params, headers and env values: `${name:path.to.field}` reads an earlier
   response (`data.0.id` indexes a list, `data.#` is its length), `${name:field|default}` falls
-  back to `default`, `${.env:VAR}` reads the environment or ./.env, and `${time-now-RFC3339}`,
+  back to `default`, `${.env:VAR}` reads ./.env, and `${time-now-RFC3339}`,
   `${generate-uuid}` as the CLI has them. A reference that finds nothing is left as written,
   as the CLI leaves it.
 - `env`: values resolved after the run (returned in `RunResult.env`); the CLI writes them into
-  an existing ./.env, which this does only when asked (`write_env=True`, `--update-env`).
+  an existing ./.env, which this does only when asked (`write_env=True`, `--update-env`),
+  quoted so that each value reads back exactly and stays on its own line (dotenv_file.py).
+
+Where this differs from the CLI, on purpose: a fixture file is data someone else may have
+written, and it can carry what it reads. So `${.env:VAR}` reads the process environment too
+(as the CLI does) only with `allow_process_env=True` (`--allow-process-env`); and while the run
+is offline (the emulator in this process, or `--api-base` on this machine) a step that would
+make the emulator send data off the machine (a webhook endpoint created or moved to a
+non-local URL, or any step while such an endpoint exists) is refused unless
+`allow_outward=True` (`--allow-outward`). A malformed file is refused before its first request
+(fixture_checks.py), with one line saying what is wrong (`RunResult.refused`).
 
 No `Stripe-Version` is sent unless `api_version` is given, so the account's default version
 applies, as with `stripe fixtures`.
@@ -43,16 +53,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import dotenv_file
+from .fixture_checks import (  # noqa: F401 - SUPPORTED_TEMPLATE_VERSION: the public name
+    SUPPORTED_TEMPLATE_VERSION,
+    FixtureError,
+    check_file,
+    check_headers,
+    check_path,
+)
+from .urls import is_local
+
 if TYPE_CHECKING:
     from .core import Emulator
 
-SUPPORTED_TEMPLATE_VERSION = 0
 REFERENCE = re.compile(r"\$\{([^:}|]+):([^}|]+)(?:\|([^}]*))?\}")
 HTTP_TIMEOUT_SECONDS = 60.0  # one API call to a served emulator; generous
-
-
-class FixtureError(Exception):
-    """The file cannot be run as written (bad JSON, an unknown reference, a bad path)."""
+ENDPOINT_PATH = re.compile(r"/v1/webhook_endpoints(/[^/]+)?")
+OUTWARD_HINT = ("fixture files can carry values read from .env, so while offline nothing leaves"
+                " this machine unless you allow it: --allow-outward (run(..., allow_outward="
+                "True))")
 
 
 @dataclass
@@ -75,6 +94,7 @@ class RunResult:
     steps: list[StepResult] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the run stopped, if it did
+    refused: bool = False  # stopped by the file itself (malformed, or a refused step)
 
     @property
     def ok(self) -> bool:
@@ -162,26 +182,24 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _dotenv(directory: Path) -> dict[str, str]:
-    path = directory / ".env"
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.removeprefix("export ").split("=", 1)
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
-
-
 class References:
-    """Resolves `${…}` against the responses so far (and the environment)."""
+    """Resolves `${…}` against the responses so far and ./.env (and, if allowed, the process
+    environment)."""
 
-    def __init__(self, responses: dict[str, Any], cwd: Path) -> None:
+    def __init__(self, responses: dict[str, Any], cwd: Path,
+                 allow_process_env: bool = False) -> None:
         self.responses = responses
         self.cwd = cwd
+        self.allow_process_env = allow_process_env
+        self._dotenv: dict[str, str] | None = None
+
+    def dotenv(self) -> dict[str, str]:
+        if self._dotenv is None:
+            try:
+                self._dotenv = dotenv_file.read(self.cwd / ".env")
+            except dotenv_file.DotenvError as exc:
+                raise FixtureError(str(exc)) from None
+        return self._dotenv
 
     def __call__(self, text: str) -> str:
         if text == "${time-now-RFC3339}":
@@ -193,7 +211,8 @@ class References:
     def _one(self, match: re.Match[str]) -> str:
         name, path, default = match.group(1), match.group(2), match.group(3)
         if name == ".env":
-            value = os.environ.get(path) or _dotenv(self.cwd).get(path, "")
+            value = (os.environ.get(path) if self.allow_process_env else None) \
+                or self.dotenv().get(path, "")
             return value or default or match.group(0)
         if name not in self.responses:
             similar = [known for known in self.responses
@@ -215,7 +234,7 @@ def in_process(emulator: Emulator, api_key: str) -> Sender:
 
     def send(method: str, path: str, pairs: list[tuple[str, str]],
              headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        params = forms.decode(urllib.parse.urlencode(pairs))
+        params = forms.decode(urllib.parse.urlencode(pairs, errors="replace"))
         answer = emulator.request(method, path, params, api_key, headers)
         return answer.status, answer.body
 
@@ -228,7 +247,7 @@ def over_http(api_base: str, api_key: str) -> Sender:
 
     def send(method: str, path: str, pairs: list[tuple[str, str]],
              headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        encoded = urllib.parse.urlencode(pairs)
+        encoded = urllib.parse.urlencode(pairs, errors="replace")
         url, data = base + path, None
         if method in ("GET", "DELETE"):
             url += ("?" + encoded) if encoded else ""
@@ -239,15 +258,28 @@ def over_http(api_base: str, api_key: str) -> Sender:
             "Content-Type": "application/x-www-form-urlencoded", **headers})
         try:
             with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
-                return response.status, json.loads(response.read() or b"{}")
+                return response.status, _json_object(response.status, response.read())
         except urllib.error.HTTPError as exc:
-            try:
-                return exc.code, json.loads(exc.read() or b"{}")
-            except ValueError:
-                return exc.code, {"error": {"type": "api_error",
-                                            "message": f"HTTP {exc.code} (not JSON)"}}
+            return exc.code, _json_object(exc.code, exc.read())
+        except OSError as exc:  # refused, reset, timed out (URLError is an OSError)
+            reason = getattr(exc, "reason", exc)
+            raise RunStopped(f"{method} {base}{path}: no answer ({reason})") from None
 
     return send
+
+
+def _json_object(status: int, raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        body = None
+    if isinstance(body, dict):
+        return body
+    return {"error": {"type": "api_error", "message": f"HTTP {status} (not a JSON object)"}}
+
+
+class RunStopped(Exception):
+    """A request could not be made at all (the server did not answer)."""
 
 
 # running ------------------------------------------------------------------------------
@@ -260,29 +292,26 @@ def load(source: str | Path | dict[str, Any]) -> dict[str, Any]:
             data = json.loads(Path(source).read_text(encoding="utf-8"))
         except OSError as exc:
             raise FixtureError(f"cannot read {source}: {exc.strerror or exc}") from None
+        except RecursionError:
+            raise FixtureError(f"{source} nests JSON too deeply to read") from None
         except ValueError as exc:
             raise FixtureError(f"{source} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("fixtures"), list):
-        raise FixtureError("a fixture file is a JSON object with a `fixtures` list")
-    meta = data.get("_meta") or {}
-    version = meta.get("template_version", 0) if isinstance(meta, dict) else 0
-    if not isinstance(version, int) or version > SUPPORTED_TEMPLATE_VERSION:
-        raise FixtureError(f"Fixture version not supported: {version}")
-    for index, step in enumerate(data["fixtures"]):
-        if not isinstance(step, dict) or not step.get("name") or not step.get("path"):
-            raise FixtureError(f"fixture #{index + 1} needs a `name` and a `path`")
+    check_file(data)
     return data
 
 
 def run(source: str | Path | dict[str, Any], *, emulator: Emulator | None = None,
         api_key: str | None = None, api_base: str | None = None,
         api_version: str | None = None, write_env: bool = False,
-        cwd: str | Path | None = None,
+        cwd: str | Path | None = None, allow_process_env: bool = False,
+        allow_outward: bool = False,
         echo: Callable[[str], None] | None = None) -> RunResult:
     """Run one fixture file; never raises for a bad file or a failed request (see `error`).
 
     On `api_base` over HTTP if given, else on `emulator` (default: the kit's emulator) in this
     process. `api_version` sends `Stripe-Version`; without it the account's default applies.
+    `allow_process_env` lets `${.env:VAR}` read the process environment as well as ./.env;
+    `allow_outward` lets an offline run send data off this machine (see the module docstring).
     """
     from .core import DEFAULT_SECRET_KEY
     from .triggers import LIVE_PREFIXES
@@ -295,8 +324,10 @@ def run(source: str | Path | dict[str, Any], *, emulator: Emulator | None = None
         return result
     try:
         data = load(source)
+        if api_base:
+            _check_api_base(api_base)
     except FixtureError as exc:
-        result.error = str(exc)
+        result.error, result.refused = str(exc), True
         return result
     if api_base:
         send = over_http(api_base, key)
@@ -306,52 +337,110 @@ def run(source: str | Path | dict[str, Any], *, emulator: Emulator | None = None
 
             emulator = get_emulator()
         send = in_process(emulator, key)
+    # Offline: the emulator, here or served on this machine. Elsewhere (Stripe itself), the
+    # requests go where the user sent them and deliveries are that server's business.
+    guard = (api_base is None or is_local(api_base)) and not allow_outward
     directory = Path(cwd) if cwd else Path.cwd()
     responses: dict[str, Any] = {}
-    resolve = References(responses, directory)
+    resolve = References(responses, directory, allow_process_env)
     try:
+        if guard:
+            _refuse_outward_endpoints(send)
         for step in data["fixtures"]:
-            name = str(step["name"])
+            name = step["name"]
             say(f"Setting up fixture for: {name}")
             say(f"Running fixture for: {name}")
-            outcome = _step(step, resolve, send, api_version)
+            outcome = _step(step, resolve, send, api_version, guard)
             result.steps.append(outcome)
             responses[name] = outcome.body
             if not outcome.ok:
-                error = outcome.body.get("error") or {}
+                error = _error_of(outcome.body)
                 result.error = (f"{name}: {outcome.method} {outcome.path} answered"
                                 f" {outcome.status} {error.get('type', '')}"
                                 f" {error.get('code') or ''}: {error.get('message', '')}")
                 return result
         env = data.get("env") or {}
-        result.env = {str(k): resolve(str(v)) for k, v in env.items()}
-    except FixtureError as exc:
+        result.env = {str(k): resolve(_scalar(v) or "") for k, v in env.items()}
+        if write_env and result.env:
+            dotenv_file.update(directory / ".env", result.env)
+    except (FixtureError, dotenv_file.DotenvError) as exc:
+        result.error, result.refused = str(exc), True
+    except RunStopped as exc:
         result.error = str(exc)
-        return result
-    if write_env and result.env:
-        _update_dotenv(directory / ".env", result.env)
     return result
 
 
+def _error_of(body: dict[str, Any]) -> dict[str, Any]:
+    error = body.get("error")
+    return error if isinstance(error, dict) else {}
+
+
+def _check_api_base(api_base: str) -> None:
+    from .urls import unusable_reason
+
+    reason = unusable_reason(api_base)
+    if reason is not None or not api_base.startswith(("http://", "https://")):
+        raise FixtureError(f"--api-base {api_base!r} is not a usable http(s) URL"
+                           f"{f': {reason}' if reason else ''}")
+
+
+def _refuse_outward_endpoints(send: Sender) -> None:
+    """Offline, an existing endpoint off this machine would receive what the steps create."""
+    status, body = send("GET", "/v1/webhook_endpoints", [("limit", "100")], {})
+    if status != 200 or not isinstance(body.get("data"), list):
+        return  # the account's key is refused, say: the first step reports it
+    for endpoint in body["data"]:
+        if not isinstance(endpoint, dict) or endpoint.get("status") != "enabled":
+            continue
+        url = endpoint.get("url")
+        if isinstance(url, str) and not is_local(url):
+            raise FixtureError(f"refused: webhook endpoint {endpoint.get('id')} sends every"
+                               f" event it takes to {_host(url)}, which is not this machine;"
+                               f" {OUTWARD_HINT}")
+
+
+def _refuse_outward_step(name: str, method: str, path: str,
+                         pairs: list[tuple[str, str]]) -> None:
+    if method != "POST" or not ENDPOINT_PATH.fullmatch(path):
+        return
+    for key, value in pairs:
+        if key == "url" and not is_local(value):
+            raise FixtureError(f"fixture {name!r} refused: it would make the emulator send"
+                               f" webhook deliveries to {_host(value)}, which is not this"
+                               f" machine; {OUTWARD_HINT}")
+
+
+def _host(url: str) -> str:
+    try:
+        return repr(urllib.parse.urlsplit(url).hostname or url[:100])
+    except ValueError:
+        return repr(url[:100])
+
+
 def _step(step: dict[str, Any], resolve: References, send: Sender,
-          api_version: str | None) -> StepResult:
+          api_version: str | None, guard: bool) -> StepResult:
+    name = step["name"]
     method = str(step.get("method") or "get").upper()
-    path = _resolve_path(str(step["path"]), resolve)
+    path = _resolve_path(step["path"], resolve)
+    check_path(name, path)
     if not (path.startswith("/v1/") or path.startswith("/v2/")):
         raise FixtureError(f"fixture path {step['path']!r} is not a valid Stripe API path"
                            " (must start with /v1/ or /v2/)")
     if path.startswith("/v2/"):
         raise FixtureError(f"{path}: the emulator serves only the v1 API")
-    headers = {str(k): resolve(str(v)) for k, v in (step.get("headers") or {}).items()}
+    headers = {str(k): resolve(_scalar(v) or "") for k, v in (step.get("headers") or {}).items()}
     if step.get("idempotency_key"):
-        headers["Idempotency-Key"] = resolve(str(step["idempotency_key"]))
+        headers["Idempotency-Key"] = resolve(_scalar(step["idempotency_key"]) or "")
     if api_version:
         headers["Stripe-Version"] = api_version
+    check_headers(name, headers)
     pairs = form_pairs(step.get("params") or {}, resolve)
+    if guard:
+        _refuse_outward_step(name, method, path, pairs)
     status, body = send(method, path, pairs, headers)
     expected = step.get("expected_error_type")
-    error_type = (body.get("error") or {}).get("type") if status >= 400 else None
-    return StepResult(str(step["name"]), method, path, status, body,
+    error_type = _error_of(body).get("type") if status >= 400 else None
+    return StepResult(name, method, path, status, body,
                       expected_error=bool(expected) and error_type == expected)
 
 
@@ -359,21 +448,6 @@ def _resolve_path(path: str, resolve: References) -> str:
     resolved = resolve(path)
     # the CLI joins the parts with path.Join: a reference that found nothing keeps its text
     return re.sub(r"/{2,}", "/", resolved)
-
-
-def _update_dotenv(path: Path, env: dict[str, str]) -> None:
-    """As the CLI does: only an existing .env is updated (never through a symlink)."""
-    if not path.is_file() or path.is_symlink():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines()
-    seen: set[str] = set()
-    for i, line in enumerate(lines):
-        key = line.split("=", 1)[0].strip()
-        if key in env:
-            lines[i] = f"{key}={env[key]}"
-            seen.add(key)
-    lines += [f"{key}={value}" for key, value in env.items() if key not in seen]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def run_file(path: str | Path, **options: Any) -> RunResult:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """One entry point for the kit: set up a venv, then open JupyterLab, run the tests or serve Voilà.
 
-    python3 kit.py                 # JupyterLab on notebooks/ (emulator unless test keys are set)
+    python3 kit.py                 # JupyterLab on my_notebooks/, your copies of notebooks/
     python3 kit.py lab --no-browser --port 8890
+    python3 kit.py reset 03        # lesson 03 back as shipped (yours kept as a backup); --all
     python3 kit.py test [pytest args...]
     python3 kit.py voila [voila args...]
     python3 kit.py workshop [--host H] [--port N] [--token T] [--pool-size N]
@@ -11,6 +12,9 @@
 
 Environment: KIT_INSTALLER=pip (skip uv), KIT_PREFLIGHT=0 (skip the test-key check),
 KIT_BACKEND=emulator (the emulator even with test keys set), XDG_CACHE_HOME (where uv is kept).
+
+Lessons are done in my_notebooks/ (git-ignored; copies of notebooks/ made by the first launch),
+so a learner's answers and outputs never change the shipped notebooks that `test` checks.
 
 Standard library only: a new user runs it with a bare Python 3.11+ before anything is installed.
 Keep the syntax parseable by old Pythons too, so the version check below can explain itself.
@@ -38,7 +42,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("lab", "test", "voila", "regenerate", "workshop")
+COMMANDS = ("lab", "test", "voila", "regenerate", "workshop", "reset")
 KEY_VARS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY")
 LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 STAMP_NAME = ".kit-install-stamp.json"
@@ -54,15 +58,24 @@ LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                     "checkForUpdates": False},
 }
+SHIPPED = "notebooks"  # the lessons as the kit ships them: tests, Voilà and the workshop use these
+# The learner's own copies, beside notebooks/ so `../assets/…` and links between lessons work.
+WORKSPACE = "my_notebooks"
+# In WORKSPACE: for each copy, the sha256 of the shipped file it was copied from.
+WORKSPACE_RECORD = ".kit-copies.json"
 VOILA_NOTEBOOK = "notebooks/03_client_side.ipynb"
 VOILA_PORT = "8866"
 VOILA_SHARE = ROOT / "helpers" / "workshop" / "share"  # holds voila/templates/kit
 VOILA_TEMPLATE = "kit"
-# The exact pytest invocation CI runs (README's test command goes through here).
+# The exact pytest invocation CI runs (README's test command goes through here). It names its
+# folders, so the learner's WORKSPACE is never collected.
 PYTEST_ARGS = [
     "-m", "pytest", "tests", "notebooks",
     "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg",
 ]
+# ruff lints notebooks too; it skips git-ignored files only inside a git repository, so the
+# learner's folder is excluded by name (a downloaded zip has no .git).
+RUFF_ARGS = ["-m", "ruff", "check", ".", "--extend-exclude", WORKSPACE]
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -494,6 +507,204 @@ def preflight(python: Path, progress: Progress) -> None:
     progress.done("keys work")
 
 
+# --------------------------------------------------------------------------- learner's copies
+
+
+class Sync:
+    """What `sync_workspace` did, as paths relative to the workspace."""
+
+    def __init__(self) -> None:
+        self.copied: list[str] = []   # no copy yet (new in the kit, or deleted): copied in
+        self.updated: list[str] = []  # the kit changed it and the learner had not: new one in
+        self.changed: list[str] = []  # both changed it: left alone, the learner is told
+
+
+def shipped_files(root: Path) -> list[str]:
+    """The kit's lesson files (notebooks and what they load, e.g. solutions/), relative."""
+    folder = root / SHIPPED
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        parts = path.relative_to(folder).parts
+        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
+            found.append("/".join(parts))
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_record(workspace: Path) -> dict[str, str]:
+    """For each copy, the sha256 of the shipped file it was copied from ({} if unreadable)."""
+    try:
+        record = json.loads((workspace / WORKSPACE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {name: digest for name, digest in record.items() if isinstance(digest, str)}
+
+
+def _write_record(workspace: Path, record: dict[str, str]) -> None:
+    path = workspace / WORKSPACE_RECORD
+    text = json.dumps(dict(sorted(record.items())), indent=1) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    path.write_text(text, encoding="utf-8")
+
+
+def _copy_in(source: Path, target: Path) -> None:
+    """Copy through a temporary file, so an interrupted copy never leaves half a notebook.
+
+    The copy gets a new modification time, so an open JupyterLab tab sees that it changed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+
+
+def sync_workspace(root: Path) -> Sync:
+    """Give the learner a copy of every shipped lesson file in WORKSPACE; never overwrite theirs.
+
+    Missing copies are made; a copy the learner never changed follows its changed shipped
+    file; a copy that both sides changed is left alone and reported (`kit.py reset` it).
+    """
+    workspace = root / WORKSPACE
+    record = _read_record(workspace)
+    done = Sync()
+    for name in shipped_files(root):
+        source, copy = root / SHIPPED / name, workspace / name
+        shipped = _sha256(source)
+        if not copy.is_file():
+            _copy_in(source, copy)
+            done.copied.append(name)
+        else:
+            mine, copied_from = _sha256(copy), record.get(name)
+            if copied_from not in (None, shipped) and mine != shipped:
+                if mine != copied_from:
+                    done.changed.append(name)
+                    continue  # the record stays, so the notice repeats until they reset
+                _copy_in(source, copy)
+                done.updated.append(name)
+            # else: in step, or their edits of a lesson the kit did not change (or no record)
+        record[name] = shipped
+    if workspace.is_dir():
+        _write_record(workspace, record)
+    return done
+
+
+def reset_command_for(name: str) -> str:
+    """The command that restores one workspace file: `python3 kit.py reset 03` for lessons."""
+    number = name.split("_", 1)[0]
+    if "/" not in name and name.endswith(".ipynb") and number.isdigit():
+        return f"python3 kit.py reset {number}"
+    return f"python3 kit.py reset {name}"
+
+
+def resolve_shipped(root: Path, names: list[str]) -> list[str]:
+    """Shipped files named by `03`, `3`, `03_client_side(.ipynb)`, `solutions/02-route.py`."""
+    shipped = shipped_files(root)
+    if "--all" in names:
+        return shipped
+    if not names:
+        raise KitError("Say which lesson to reset, e.g. python3 kit.py reset 03 "
+                       "(or --all for every lesson).", code=2)
+    chosen: list[str] = []
+    for raw in names:
+        key = raw.replace("\\", "/").removeprefix("./")
+        for folder in (SHIPPED, WORKSPACE):
+            key = key.removeprefix(folder + "/")
+        if key.isdigit():
+            key = key.zfill(2)
+        found = [name for name in shipped
+                 if key in (name, name.rsplit(".", 1)[0])
+                 or ("/" not in name and name.endswith(".ipynb") and name.startswith(key + "_"))]
+        if not found:
+            lessons = ", ".join(name.split("_", 1)[0] for name in shipped
+                                if "/" not in name and name.endswith(".ipynb"))
+            raise KitError(f"No lesson {raw!r} to reset. Lessons: {lessons}; or a file of "
+                           f"{SHIPPED}/ such as solutions/<id>.py; or --all.", code=2)
+        chosen += [name for name in found if name not in chosen]
+    return chosen
+
+
+def backup_path(copy: Path, when: float) -> Path:
+    """Where a replaced copy is kept: beside it, `<name>.backup-<YYYYmmdd-HHMMSS><suffix>`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    candidate = copy.with_name(f"{copy.stem}.backup-{stamp}{copy.suffix}")
+    number = 2
+    while candidate.exists():
+        candidate = copy.with_name(f"{copy.stem}.backup-{stamp}-{number}{copy.suffix}")
+        number += 1
+    return candidate
+
+
+def reset_workspace(root: Path, names: list[str], when: float | None = None) -> list[str]:
+    """Put the named copies back as shipped, keeping each changed one as a backup beside it.
+
+    Returns one line per file saying what was done.
+    """
+    workspace = root / WORKSPACE
+    chosen = resolve_shipped(root, names)
+    when = time.time() if when is None else when
+    record = _read_record(workspace)
+    lines = []
+    for name in chosen:
+        source, copy = root / SHIPPED / name, workspace / name
+        shown = f"{WORKSPACE}/{name}"
+        if not copy.is_file():
+            _copy_in(source, copy)
+            lines.append(f"{shown}: copied from {SHIPPED}/ (there was no copy).")
+        elif _sha256(copy) == _sha256(source):
+            lines.append(f"{shown}: already as shipped; nothing to keep.")
+        else:
+            backup = backup_path(copy, when)
+            os.replace(copy, backup)
+            _copy_in(source, copy)
+            lines.append(f"{shown}: back as shipped; your copy is kept as "
+                         f"{WORKSPACE}/{backup.relative_to(workspace).as_posix()}.")
+        record[name] = _sha256(source)
+    if workspace.is_dir():
+        _write_record(workspace, record)
+    return lines
+
+
+def prepare_workspace(root: Path, progress: Progress) -> None:
+    """Before JupyterLab starts: the learner's copies in place, and a line on what changed."""
+    first = not (root / WORKSPACE).exists()
+    try:
+        done = sync_workspace(root)
+    except OSError as err:
+        raise KitError(f"Could not prepare your working copies in {root / WORKSPACE} ({err}). "
+                       "Fix the cause (permissions? disk full?) and rerun.") from err
+    if done.copied:
+        kind = "Copied the lessons into" if first else "Copied the lessons new to the kit into"
+        progress.stage(f"{kind} {WORKSPACE}/ ({len(done.copied)} files): your own copies to "
+                       f"work in; {SHIPPED}/ stays as shipped.")
+    if done.updated:
+        progress.stage(f"Updated to the kit's new version (you had not changed them): "
+                       f"{', '.join(done.updated)}.")
+    for name in done.changed:
+        print(f"kit.py: {SHIPPED}/{name} changed since your copy was made; yours is kept. "
+              f"For the new one: {reset_command_for(name)} (keeps yours as a backup).",
+              flush=True)
+
+
+def lab_invocation(venv: Path, args: list[str]) -> list[str]:
+    """`kit.py lab`'s command line: JupyterLab on the learner's WORKSPACE (run from ROOT)."""
+    extra = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not has_option(args, "--allow-root"):
+        # Containers and CI often run as root; JupyterLab refuses to start there without this.
+        print("Running as root: passing --allow-root to JupyterLab.", flush=True)
+        extra.append("--allow-root")
+    return [str(venv_bin(venv, "jupyter")), "lab", f"{WORKSPACE}/", *extra, *args]
+
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -528,8 +739,8 @@ def run_test(python: Path, args: list[str]) -> int:
         print("Note: .env holds Stripe keys. kit.py unsets them for the test run, but code that "
               "reads .env itself would still see them; tests are meant for the emulator.",
               flush=True)
-    print("$ ruff check .", flush=True)
-    ruff = subprocess.run([str(python), "-m", "ruff", "check", "."], cwd=ROOT, env=env)
+    print("$ " + " ".join(RUFF_ARGS[2:]), flush=True)
+    ruff = subprocess.run([str(python), *RUFF_ARGS], cwd=ROOT, env=env)
     cmd = [str(python), *PYTEST_ARGS, *args]
     print("$ python " + " ".join(PYTEST_ARGS + args), flush=True)
     pytest = subprocess.run(cmd, cwd=ROOT, env=env)
@@ -595,6 +806,10 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0
     command, venv, args = parse_args(argv)
+    if command == "reset":  # file copies only: no venv, no keys needed
+        for line in reset_workspace(ROOT, args):
+            print(f"kit.py: {line}", flush=True)
+        return 0
     sources = key_sources()
     refuse_live_keys(sources)
     if command == "test":
@@ -632,13 +847,11 @@ def main(argv: list[str]) -> int:
         # Voilà for a room: the app for every participant, the lessons, a facilitator view
         # (helpers/workshop; the README's "Run a workshop" section).
         return replace_process([str(python), "-m", "helpers.workshop", *args])
-    extra = []
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and not has_option(args, "--allow-root"):
-        # Containers and CI often run as root; JupyterLab refuses to start there without this.
-        print("Running as root: passing --allow-root to JupyterLab.", flush=True)
-        extra.append("--allow-root")
-    PROGRESS.stage("Starting JupyterLab on notebooks/ …")
-    return replace_process([str(venv_bin(venv, "jupyter")), "lab", "notebooks/", *extra, *args])
+    prepare_workspace(ROOT, PROGRESS)
+    argv = lab_invocation(venv, args)
+    PROGRESS.stage(f"Starting JupyterLab on {WORKSPACE}/, your copies of the lessons "
+                   f"(python3 kit.py reset 03 puts lesson 03 back as shipped) …")
+    return replace_process(argv)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from learner_clone import LearnerClone, learner_clone
 
 from helpers.exercises import EXERCISES, solution_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("0[0-5]_*.ipynb"))
-NOTEBOOK_RUN_TIMEOUT = 300  # seconds per cell: generous, the machine may be busy
 
 
 def exercise_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
@@ -116,15 +115,23 @@ def test_lesson_opens_with_goals_and_closes_with_a_recap(path: Path) -> None:
         f"{path.name}: recap questions should hide their answers in <details>")
 
 
+@pytest.fixture(scope="session")
+def learner(tmp_path_factory: pytest.TempPathFactory) -> LearnerClone:
+    return learner_clone(tmp_path_factory)
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_every_solution_passes_its_check(path: Path) -> None:
-    """Run the lesson with each exercise cell replaced by its reference solution."""
-    nb = read(path)
-    for index, exercise_id in exercise_cells(nb):
-        nb.cells[index].source = solution_path(exercise_id).read_text()
-    client = NotebookClient(nb, timeout=NOTEBOOK_RUN_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+def test_every_solution_passes_its_check(path: Path, learner: LearnerClone) -> None:
+    """Run the lesson with each exercise cell replaced by its reference solution.
+
+    It runs as a learner runs it: their copy in the folder `kit.py` makes, saved afterwards
+    (tests/learner_clone.py); tests/test_learner_workspace.py reads the same run.
+    """
+    report = learner.run_lesson(path.name)
+    assert not report["errors"], (
+        f"{path.name}: with the reference solutions, cell {report['errors'][0]['cell']} raised"
+        f" {report['errors'][0]['ename']}: {report['errors'][0]['traceback'][-1500:]}")
+    nb = learner.saved(path.name)
     for index in check_cells(nb):
         verdict = output_text(nb.cells[index])
         assert verdict.startswith("✓"), (

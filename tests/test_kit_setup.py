@@ -269,7 +269,28 @@ def test_lab_on_the_emulator_makes_no_check(launch: list[list[str]],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kit, "preflight", lambda *a: pytest.fail("no check on the emulator"))
     assert kit.main(["lab", "--no-browser"]) == 0
-    assert launch[0][1:3] == ["lab", "notebooks/"]
+    assert launch[0][1:3] == ["lab", f"{kit.WORKSPACE}/"]
+
+
+def test_lab_starts_jupyterlab_on_the_learners_copies_not_the_shipped_notebooks(
+        launch: list[list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Autosaved answers land in the git-ignored copies; notebooks/ stays as `kit.py test`
+    checks it (tests/test_learner_workspace.py covers the copies and `kit.py reset`)."""
+    monkeypatch.delenv("KIT_VENV", raising=False)
+    shipped = tmp_path / "notebooks" / "01_customers.ipynb"
+    shipped.write_text('{"cells": []}\n')
+    assert kit.main(["lab", "--no-browser", "--port", "8890"]) == 0
+    argv = launch[0]
+    assert argv[0] == str(kit.venv_bin(kit.ROOT / ".venv", "jupyter"))
+    assert argv[1:3] == ["lab", "my_notebooks/"] and argv[-3:] == ["--no-browser", "--port",
+                                                                    "8890"]
+    # replace_process runs it from ROOT, so the folder is ROOT's my_notebooks, beside notebooks/
+    assert (tmp_path / argv[2] / "01_customers.ipynb").read_bytes() == shipped.read_bytes()
+    assert (tmp_path / argv[2]).parent == shipped.parent.parent
+    out = capsys.readouterr().out
+    assert "Copied the lessons into my_notebooks/" in out
+    assert "Starting JupyterLab on my_notebooks/" in out
 
 
 def test_kit_backend_emulator_wins_over_test_keys(launch: list[list[str]],

@@ -55,8 +55,9 @@ def client(emulator: Emulator) -> stripe.StripeClient:
 
 
 @pytest.fixture
-def browser(emulator: Emulator) -> stripe.StripeClient:
-    """What a browser holds: the publishable key only."""
+def publishable_client(emulator: Emulator) -> stripe.StripeClient:
+    """What a browser (Stripe.js) holds: the publishable key only. (tests/browser's `browser`
+    is Chromium.)"""
     return make_client(emulator, DEFAULT_PUBLISHABLE_KEY)
 
 

@@ -86,20 +86,20 @@ def test_bank_methods_need_their_currency(client: stripe.StripeClient) -> None:
         intent(client, "usd", "pm_success_de")
 
 
-def test_sepa_and_ach_creation_validate_details(browser: stripe.StripeClient) -> None:
-    made = browser.v1.payment_methods.create({
+def test_sepa_and_ach_creation_validate_details(publishable_client: stripe.StripeClient) -> None:
+    made = publishable_client.v1.payment_methods.create({
         "type": "sepa_debit", "sepa_debit": {"iban": "DE89 3704 0044 0532 0130 00"},
         "billing_details": {"name": "Jenny Rosen", "email": "jenny@example.com"}})
     assert made.sepa_debit.last4 == "3000" and made.sepa_debit.country == "DE"
     with pytest.raises(stripe.InvalidRequestError, match="IBAN"):
-        browser.v1.payment_methods.create({
+        publishable_client.v1.payment_methods.create({
             "type": "sepa_debit", "sepa_debit": {"iban": "DE00370400440532013000"},
             "billing_details": {"name": "J", "email": "j@example.com"}})
     with pytest.raises(stripe.InvalidRequestError, match="billing_details\\[email\\]"):
-        browser.v1.payment_methods.create({
+        publishable_client.v1.payment_methods.create({
             "type": "sepa_debit", "sepa_debit": {"iban": "DE89370400440532013000"},
             "billing_details": {"name": "J"}})
-    ach = browser.v1.payment_methods.create({
+    ach = publishable_client.v1.payment_methods.create({
         "type": "us_bank_account", "billing_details": {"name": "Jenny Rosen"},
         "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789",
                             "account_holder_type": "individual"}})

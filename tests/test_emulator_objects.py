@@ -97,15 +97,15 @@ def test_a_method_saved_to_one_customer_cannot_be_attached_to_another(
         client.v1.payment_methods.attach(pm.id, {"customer": other.id})
 
 
-def test_raw_card_numbers_need_the_publishable_key(client: stripe.StripeClient,
-                                                   browser: stripe.StripeClient) -> None:
+def test_raw_card_numbers_need_the_publishable_key(
+        client: stripe.StripeClient, publishable_client: stripe.StripeClient) -> None:
     card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}
     with pytest.raises(stripe.InvalidRequestError, match="generally unsafe"):
         client.v1.payment_methods.create({"type": "card", "card": card})
-    made = browser.v1.payment_methods.create({"type": "card", "card": card})
+    made = publishable_client.v1.payment_methods.create({"type": "card", "card": card})
     assert made.card.last4 == "4242"
     with pytest.raises(stripe.CardError) as bad:
-        browser.v1.payment_methods.create(
+        publishable_client.v1.payment_methods.create(
             {"type": "card", "card": {**card, "number": "4242424242424241"}})
     assert bad.value.code == "incorrect_number"
 

@@ -105,20 +105,21 @@ def test_server_side_confirm_needs_a_return_url_unless_redirects_are_off(
 
 
 def test_the_browser_confirms_with_the_client_secret_only(
-        client: stripe.StripeClient, browser: stripe.StripeClient,
+        client: stripe.StripeClient, publishable_client: stripe.StripeClient,
         customer: stripe.Customer) -> None:
     intent = new_intent(client, customer)
     card = saved_card(client, customer, "4242")
     with pytest.raises(stripe.InvalidRequestError, match="client_secret"):
-        browser.v1.payment_intents.confirm(intent.id, {"payment_method": card,
+        publishable_client.v1.payment_intents.confirm(intent.id, {"payment_method": card,
                                                        "client_secret": "pi_x_secret_wrong"})
-    paid = browser.v1.payment_intents.confirm(intent.id, {"payment_method": card,
+    paid = publishable_client.v1.payment_intents.confirm(intent.id, {"payment_method": card,
                                                           "client_secret": intent.client_secret})
     assert paid.status == "succeeded"
-    view = browser.v1.payment_intents.retrieve(intent.id, {"client_secret": intent.client_secret})
+    view = publishable_client.v1.payment_intents.retrieve(
+        intent.id, {"client_secret": intent.client_secret})
     assert "customer" not in view and "latest_charge" not in view and view.status == "succeeded"
     with pytest.raises(stripe.AuthenticationError, match="publishable API key"):
-        browser.v1.payment_intents.create({"amount": 1099, "currency": "usd"})
+        publishable_client.v1.payment_intents.create({"amount": 1099, "currency": "usd"})
 
 
 def test_manual_capture_partial_then_cancel_rules(client: stripe.StripeClient) -> None:
@@ -144,17 +145,17 @@ def test_cancel_with_a_reason(client: stripe.StripeClient, customer: stripe.Cust
 
 
 def test_three_d_secure_cards_require_action_then_complete(
-        client: stripe.StripeClient, browser: stripe.StripeClient) -> None:
+        client: stripe.StripeClient, publishable_client: stripe.StripeClient) -> None:
     intent = client.v1.payment_intents.create({
         "amount": 1099, "currency": "usd", "confirm": True, "return_url": RETURN_URL,
         "payment_method": "pm_card_authenticationRequired"})
     assert intent.status == "requires_action"
     assert intent.next_action.type == "redirect_to_url"
     assert intent.next_action.redirect_to_url.return_url == RETURN_URL
-    done = browser.raw_request("post", f"/v1/test_helpers/kit/payment_intents/{intent.id}"
-                               "/authenticate", client_secret=intent.client_secret,
-                               outcome="complete")
-    assert browser.deserialize(done, api_mode="V1").status == "succeeded"
+    done = publishable_client.raw_request(
+        "post", f"/v1/test_helpers/kit/payment_intents/{intent.id}/authenticate",
+        client_secret=intent.client_secret, outcome="complete")
+    assert publishable_client.deserialize(done, api_mode="V1").status == "succeeded"
 
 
 @pytest.mark.parametrize("params, code", [
@@ -181,12 +182,12 @@ def test_wrong_enum_values_are_refused(client: stripe.StripeClient) -> None:
 
 
 def test_stripe_js_client_only_params_are_accepted_with_the_publishable_key(
-        client: stripe.StripeClient, browser: stripe.StripeClient) -> None:
+        client: stripe.StripeClient, publishable_client: stripe.StripeClient) -> None:
     intent = client.v1.payment_intents.create({"amount": 2000, "currency": "usd"})
-    method = browser.v1.payment_methods.create({
+    method = publishable_client.v1.payment_methods.create({
         "type": "us_bank_account", "billing_details": {"name": "Jenny Rosen"},
         "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789"}})
-    confirmed = browser.v1.payment_intents.confirm(intent.id, {
+    confirmed = publishable_client.v1.payment_intents.confirm(intent.id, {
         "client_secret": intent.client_secret, "payment_method": method.id,
         "return_url": RETURN_URL, "mandate_data": {"customer_acceptance": {
             "type": "online", "online": {"infer_from_client": True}}}})
@@ -198,12 +199,12 @@ def test_stripe_js_client_only_params_are_accepted_with_the_publishable_key(
         "mandate_data[customer_acceptance][online][infer_from_client]"
 
 
-def test_use_stripe_sdk_keeps_the_challenge_in_the_page(client: stripe.StripeClient,
-                                                        browser: stripe.StripeClient) -> None:
+def test_use_stripe_sdk_keeps_the_challenge_in_the_page(
+        client: stripe.StripeClient, publishable_client: stripe.StripeClient) -> None:
     intent = client.v1.payment_intents.create({"amount": 1099, "currency": "usd"})
-    challenged = browser.v1.payment_intents.confirm(intent.id, {
+    challenged = publishable_client.v1.payment_intents.confirm(intent.id, {
         "client_secret": intent.client_secret, "return_url": RETURN_URL,
-        "payment_method": browser.v1.payment_methods.create({"type": "card", "card": {
+        "payment_method": publishable_client.v1.payment_methods.create({"type": "card", "card": {
             "number": "4000002760003184", "exp_month": 12, "exp_year": 2040,
             "cvc": "123"}}).id, "use_stripe_sdk": True})
     assert challenged.status == "requires_action"

@@ -76,8 +76,8 @@ def test_a_forged_session_cookie_signs_nobody_in(app: Flask) -> None:
     assert browser.post("/login", data={"user": "mallory"}).status_code == 400
 
 
-def test_the_seed_endpoint_for_the_signed_in_customer(app: Flask, client: stripe.StripeClient,
-                                                      browser: stripe.StripeClient) -> None:
+def test_the_seed_endpoint_for_the_signed_in_customer(
+        app: Flask, client: stripe.StripeClient, publishable_client: stripe.StripeClient) -> None:
     secrets = checkout(signed_in_as(app, "jenny"))
     assert set(secrets) == {"client_secret", "customer_session_client_secret"}
     intent = intent_of(client, secrets)
@@ -90,7 +90,7 @@ def test_the_seed_endpoint_for_the_signed_in_customer(app: Flask, client: stripe
     assert created.data.object.id == intent.id
     assert created.request.idempotency_key == f"{order_id}-payment-intent"
     # what the Payment Element will show: Jenny's two saved cards, redisplay enabled
-    session = browser.raw_request(
+    session = publishable_client.raw_request(
         "get", "/v1/elements/sessions", client_secret=secrets["client_secret"],
         customer_session_client_secret=secrets["customer_session_client_secret"])
     shown = json.loads(session.body)
@@ -178,7 +178,7 @@ def test_test_keys_only(client: stripe.StripeClient, tmp_path: Path) -> None:
 
 
 def test_a_payment_is_fulfilled_once_from_the_signed_webhook(
-        emulator: Emulator, client: stripe.StripeClient, browser: stripe.StripeClient,
+        emulator: Emulator, client: stripe.StripeClient, publishable_client: stripe.StripeClient,
         tmp_path: Path) -> None:
     """The whole loop without a socket: the emulator delivers its signed events to the app's
     /webhook (through the test client), with every delivery duplicated."""
@@ -204,7 +204,7 @@ def test_a_payment_is_fulfilled_once_from_the_signed_webhook(
                                             "type": "card"}).data
     visa = next(pm.id for pm in saved if pm.card.last4 == "4242")
     intent = intent_of(client, secrets)
-    browser.v1.payment_intents.confirm(intent.id, {
+    publishable_client.v1.payment_intents.confirm(intent.id, {
         "client_secret": secrets["client_secret"], "payment_method": visa,
         "return_url": "http://127.0.0.1/complete"})
     emulator.deliveries.settle()

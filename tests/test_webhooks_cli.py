@@ -203,3 +203,12 @@ def test_listen_reports_a_failing_endpoint_and_its_retries(tmp_path: Path) -> No
     finally:
         if listen.poll() is None:
             listen.kill()
+
+
+@pytest.mark.parametrize("forward_to", ["http://a b/", "http://127.0.0.1:4242/\r\nX: y",
+                                        "inprocess://lesson"])
+def test_listen_refuses_an_unusable_forward_url(forward_to: str, tmp_path: Path) -> None:
+    env = {**os.environ, "KIT_EMULATOR_DB": str(tmp_path / "kit.sqlite3")}
+    done = run_cli("listen", "--forward-to", forward_to, "--timeout", "1", env=env)
+    assert done.returncode == 2 and "is not a usable http(s) URL" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1

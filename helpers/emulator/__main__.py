@@ -154,11 +154,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "fixtures":
         return _fixtures(args)
-    from .listen import listen as run_listen
+    return _listen(args)
 
+
+def _listen(args: argparse.Namespace) -> int:
+    import stripe
+
+    from .listen import listen as run_listen
+    from .urls import unusable_reason
+
+    reason = unusable_reason(args.forward_to)
+    if reason is not None or args.forward_to.startswith("inprocess://"):
+        print(one_line(f"--forward-to {args.forward_to!r} is not a usable http(s) URL:"
+                       f" {reason or 'an in-process receiver lives in a notebook'}."),
+              file=sys.stderr)
+        return 2
     events = [e.strip() for e in args.events.split(",") if e.strip()] or ["*"]
-    run_listen(args.forward_to, events=events, api_key=args.api_key, api_base=args.api_base,
-               mode=args.mode, max_deliveries=args.max_deliveries, timeout=args.timeout)
+    try:
+        run_listen(args.forward_to, events=events, api_key=args.api_key,
+                   api_base=args.api_base, mode=args.mode, max_deliveries=args.max_deliveries,
+                   timeout=args.timeout)
+    except stripe.StripeError as error:
+        print(one_line(f"Listen failed: {error.user_message or error}"), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -123,3 +123,22 @@ def test_a_bug_while_sending_is_a_failed_attempt(emulator: Emulator,
     attempt, = emulator.deliveries.log(account, endpoint_id=endpoint_id)
     assert attempt["ok"] == 0 and "signing broke" in attempt["excerpt"]
     assert emulator.deliveries.pending(account, endpoint_id)  # a retry is scheduled
+
+
+def test_a_failure_around_the_sending_never_reaches_the_request(
+        emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked database while claiming deliveries, say: the request's answer stands."""
+    import sqlite3
+
+    emulator.deliveries.background = False
+    stored_endpoint_with_url(emulator, USABLE[0])
+
+    def locked(*args: object) -> list:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(emulator.deliveries, "_claim", locked)
+    status, body = call(emulator, "POST", "/v1/customers", {"name": "Answered"})
+    assert status == 200 and body["name"] == "Answered"
+    assert emulator.run_deliveries() == 0
+    monkeypatch.undo()
+    assert emulator.run_deliveries() == 1  # the next call sends what was left

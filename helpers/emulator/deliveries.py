@@ -170,7 +170,19 @@ class Deliveries:
         If another thread of this process (the background one) is sending an attempt that
         was due, this waits for it to finish, so that after `run_due()` (and so after every
         API request or `advance_clock`) everything that was due has really been attempted.
+
+        It never raises: it runs after every API request, whose answer is already decided (a
+        failure here, like a locked database, waits for the next call to run it again).
         """
+        try:
+            return self._run_due()
+        except sqlite3.ProgrammingError:  # the database was closed under us (shutdown)
+            return 0
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return 0
+
+    def _run_due(self) -> int:
         attempts = 0
         me = threading.get_ident()
         try:

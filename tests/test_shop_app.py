@@ -16,6 +16,8 @@ import pytest
 import stripe
 from flask import Flask
 from flask.testing import FlaskClient
+from shop_support import page_token_of
+from werkzeug.test import TestResponse
 
 from helpers.backend import LiveKeyError
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, Emulator
@@ -37,12 +39,19 @@ def app(client: stripe.StripeClient, tmp_path: Path) -> Flask:
 
 def signed_in_as(app: Flask, user_id: str) -> FlaskClient:
     browser = app.test_client()
-    assert browser.post("/login", data={"user": user_id}).status_code == 303
+    form = {"user": user_id, "csrf_token": page_token_of(browser)}
+    assert browser.post("/login", data=form).status_code == 303
     return browser
 
 
+def start_checkout(browser: FlaskClient, **kwargs: Any) -> TestResponse:
+    """As checkout.js does: the POST carries the page's CSRF token in X-CSRFToken."""
+    return browser.post("/create-intent-and-customer-session",
+                        headers={"X-CSRFToken": page_token_of(browser)}, **kwargs)
+
+
 def checkout(browser: FlaskClient, **kwargs: Any) -> dict[str, Any]:
-    response = browser.post("/create-intent-and-customer-session", **kwargs)
+    response = start_checkout(browser, **kwargs)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -62,8 +71,10 @@ def test_config_gives_the_publishable_key_and_nothing_else(app: Flask) -> None:
 
 def test_signed_out_gets_401_as_json(app: Flask) -> None:
     browser = app.test_client()
-    for method, path in (("POST", "/create-intent-and-customer-session"), ("GET", "/orders")):
-        response = browser.open(path, method=method)
+    token = {"X-CSRFToken": page_token_of(browser)}  # the sign-in page's
+    for method, path in (("POST", "/create-intent-and-customer-session"), ("GET", "/orders"),
+                         ("GET", "/orders.json")):
+        response = browser.open(path, method=method, headers=token)
         assert response.status_code == 401, path
         assert response.is_json and "Sign in" in response.get_json()["error"]["message"]
 
@@ -72,8 +83,10 @@ def test_a_forged_session_cookie_signs_nobody_in(app: Flask) -> None:
     browser = app.test_client()
     forged = base64.urlsafe_b64encode(json.dumps({"user_id": "jenny"}).encode()).decode()
     browser.set_cookie("session", forged.rstrip("="))
-    assert browser.post("/create-intent-and-customer-session").status_code == 401
-    assert browser.post("/login", data={"user": "mallory"}).status_code == 400
+    assert browser.get("/orders.json").status_code == 401
+    assert "Sign in as Jenny Rosen" in browser.get("/").get_data(as_text=True)
+    mallory = {"user": "mallory", "csrf_token": page_token_of(browser)}
+    assert browser.post("/login", data=mallory).status_code == 400
 
 
 def test_the_seed_endpoint_for_the_signed_in_customer(
@@ -126,11 +139,11 @@ def test_a_stripe_error_is_a_json_400(app: Flask, client: stripe.StripeClient,
     jenny = signed_in_as(app, "jenny")
     checkout(jenny)
     client.v1.customers.delete(customer_of(app, "jenny"))  # deleted in the Dashboard, say
-    response = jenny.post("/create-intent-and-customer-session")
+    response = start_checkout(jenny)
     assert response.status_code == 400 and response.is_json
     assert "No such customer" in response.get_json()["error"]["message"]
     monkeypatch.setitem(CATALOG, "tshirt", Product("tshirt", "Sticker", 10, "usd"))
-    response = signed_in_as(app, "sam").post("/create-intent-and-customer-session")
+    response = start_checkout(signed_in_as(app, "sam"))
     assert response.status_code == 400 and response.is_json
     assert "at least" in response.get_json()["error"]["message"]  # amount_too_small
 
@@ -140,8 +153,10 @@ def test_a_bug_is_a_json_500_without_its_traceback(app: Flask,
     def broken(user: Any) -> Any:
         raise RuntimeError("secret internals")
 
+    jenny = signed_in_as(app, "jenny")
+    token = {"X-CSRFToken": page_token_of(jenny)}  # the page itself shows the cart: read first
     monkeypatch.setattr(routes, "cart_for", broken)
-    response = signed_in_as(app, "jenny").post("/create-intent-and-customer-session")
+    response = jenny.post("/create-intent-and-customer-session", headers=token)
     assert response.status_code == 500 and response.is_json
     assert response.get_json() == {"error": {"message": "Something went wrong on our side."}}
     assert app.test_client().get("/nowhere").get_json()["error"]["message"]
@@ -157,7 +172,8 @@ def test_the_pages_are_the_seeds(app: Flask) -> None:
                    "Pay 10.99 USD", "/static/checkout.js"):
         assert needle in page
     script = visitor.get("/static/checkout.js").get_data(as_text=True)
-    for needle in ("fetch('/create-intent-and-customer-session', { method: 'POST' })",
+    for needle in ("fetch('/create-intent-and-customer-session', {", "method: 'POST'",
+                   "headers: { 'X-CSRFToken': csrfToken }",
                    "customerSessionClientSecret", "layout: 'accordion'", "confirmPayment",
                    "error.type === 'card_error' || error.type === 'validation_error'",
                    "An unexpected error occurred."):

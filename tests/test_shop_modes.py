@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 import stripe
+from shop_support import page_token_of
 
 from helpers.backend import KeyConfigError, LiveKeyError
+from helpers.shop.db import Database
 from helpers.shop.modes import SetupError, from_environment, offline
 
 TEST_KEYS = {"STRIPE_SECRET_KEY": "sk_test_" + "k" * 24,
@@ -55,28 +57,45 @@ def test_live_or_half_keys_are_refused(no_dotenv: Path, tmp_path: Path, environ:
         from_environment(tmp_path / "x.sqlite3", dotenv=no_dotenv, environ=environ)
 
 
-def test_offline_registers_one_endpoint_and_removes_it(tmp_path: Path) -> None:
+def test_offline_keeps_one_endpoint_across_restarts(tmp_path: Path) -> None:
+    """The endpoint outlives the shop (its pending retries with it): a restart reuses it, a
+    move updates its URL, and only an endpoint that is gone is made again."""
+    shop_db = Database(tmp_path / "shop.sqlite3")
+    url = "http://127.0.0.1:9/webhook"
     mode = offline(tmp_path / "emulator.sqlite3")
     try:
         assert mode.name == "emulator"
         assert mode.stripe_js_url == f"{mode.api_base}/js.stripe.com/v3/"
-        url = "http://127.0.0.1:9/webhook"
         client = mode.stripe_client
         client.v1.webhook_endpoints.create({"url": url, "enabled_events": ["*"]})  # a leftover
-        secret = mode.register_webhook(url)
+        secret = mode.register_webhook(url, shop_db)
         assert secret.startswith("whsec_")
         endpoints = client.v1.webhook_endpoints.list().data
         assert [e.url for e in endpoints] == [url]  # the leftover is gone
+        kept = endpoints[0].id
         assert sorted(endpoints[0].enabled_events) == [
             "payment_intent.payment_failed", "payment_intent.processing",
             "payment_intent.succeeded"]
     finally:
         mode.close()
-    again = offline(tmp_path / "emulator.sqlite3")
+    again = offline(tmp_path / "emulator.sqlite3")  # the restart: a new emulator process
     try:
-        assert again.stripe_client.v1.webhook_endpoints.list().data == []
+        client = again.stripe_client
+        assert [e.id for e in client.v1.webhook_endpoints.list().data] == [kept]  # not deleted
+        assert again.register_webhook(url, shop_db) == secret  # reused, with its secret
+        moved = "http://127.0.0.1:10/webhook"  # the shop came back on another port
+        assert again.register_webhook(moved, shop_db) == secret
+        assert [(e.id, e.url) for e in client.v1.webhook_endpoints.list().data] == [
+            (kept, moved)]
+        client.v1.webhook_endpoints.delete(kept)  # deleted by hand: made again, and stored
+        renewed = again.register_webhook(moved, shop_db)
+        assert renewed != secret and again.register_webhook(moved, shop_db) == renewed
+        shop_db.run("UPDATE webhook_endpoint SET marker='not-ours'")  # an id someone reused
+        assert again.register_webhook(moved, shop_db) not in (secret, renewed)
+        assert len(client.v1.webhook_endpoints.list().data) == 1
     finally:
         again.close()
+        shop_db.close()
 
 
 def test_test_mode_end_to_end_against_a_served_emulator(tmp_path: Path,
@@ -98,9 +117,10 @@ def test_test_mode_end_to_end_against_a_served_emulator(tmp_path: Path,
                          webhook_secret=mode.webhook_secret, db=tmp_path / "shop.sqlite3",
                          stripe_js_url=mode.stripe_js_url, mode=mode.name)
         browser = app.test_client()
-        browser.post("/login", data={"user": "jenny"})
+        browser.post("/login", data={"user": "jenny", "csrf_token": page_token_of(browser)})
         assert '<script src="https://js.stripe.com/v3/"></script>' in browser.get("/").text
-        answer = browser.post("/create-intent-and-customer-session")
+        answer = browser.post("/create-intent-and-customer-session",
+                              headers={"X-CSRFToken": page_token_of(browser)})
         assert answer.status_code == 200, answer.text
         assert answer.get_json()["client_secret"].startswith("pi_")
         assert not (tmp_path / "unused.sqlite3").exists()
@@ -110,13 +130,23 @@ def test_test_mode_end_to_end_against_a_served_emulator(tmp_path: Path,
 
 def test_start_serves_from_a_thread_until_stopped(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a notebook does: `start()`, use the URL, `stop()` (its endpoint goes with it)."""
+    """What a notebook does: `start()`, use the URL, `stop()`; its webhook endpoint stays for
+    the next start, which uses it again."""
     import json
     import urllib.error
     import urllib.request
 
     from helpers.emulator import Emulator
     from helpers.shop import start
+
+    def endpoints() -> list[tuple[str, str]]:
+        emulator = Emulator(tmp_path / "shop-emulator.sqlite3", deterministic=False)
+        try:
+            listed = emulator.request("GET", "/v1/webhook_endpoints", {},
+                                      "sk_test_emulator_default")
+            return [(e["id"], e["url"]) for e in listed.body["data"]]
+        finally:
+            emulator.store.close()
 
     monkeypatch.setenv("KIT_BACKEND", "emulator")
     shop = start(port=0, db=tmp_path / "shop.sqlite3")
@@ -126,7 +156,7 @@ def test_start_serves_from_a_thread_until_stopped(tmp_path: Path,
             assert json.loads(response.read()) == {"publishableKey": "pk_test_emulator_default"}
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{shop.url}/config", timeout=5)
-    emulator = Emulator(tmp_path / "shop-emulator.sqlite3", deterministic=False)
-    listed = emulator.request("GET", "/v1/webhook_endpoints", {}, "sk_test_emulator_default")
-    assert listed.body["data"] == []
-    emulator.store.close()
+    [(kept, url)] = endpoints()
+    assert url == f"{shop.url}/webhook"
+    with start(port=0, db=tmp_path / "shop.sqlite3") as again:
+        assert endpoints() == [(kept, f"{again.url}/webhook")]

@@ -76,7 +76,9 @@ class Accounts:
             if error.code == "resource_missing":
                 return False
             raise
-        return not customer.get("deleted")
+        # A Customer deleted in the Dashboard still retrieves: `{id, object, deleted: true}`.
+        # stripe-python 16's objects are not dicts (no `.get`): read the attribute.
+        return not getattr(customer, "deleted", False)
 
     def _create(self, user: User) -> str:
         customer = self.client.v1.customers.create({

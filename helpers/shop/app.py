@@ -15,7 +15,7 @@ from ..fulfilment import KIT_DIR, OrderBook
 from .accounts import Accounts
 from .db import Database
 from .orders import Orders
-from .routes import bp
+from .routes import bp, csrf
 from .services import Services, log
 
 STRIPE_JS_URL = "https://js.stripe.com/v3/"  # production: always from here, never self-hosted
@@ -39,8 +39,14 @@ def create_app(*, stripe_client: stripe.StripeClient, publishable_key: str, webh
         raise ValueError("webhook_secret should be an endpoint's signing secret (whsec_…):"
                          " `stripe listen` prints one, or WebhookEndpoint.create returns it.")
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=session_secret or secrets.token_hex(32),
-                      SESSION_COOKIE_SAMESITE="Lax")  # other sites cannot POST as the user
+    app.config.update(
+        SECRET_KEY=session_secret or secrets.token_hex(32),
+        # Lax keeps the cookie off other *sites'* POSTs; a page on another port of this host is
+        # the same site, so every POST also needs the session's CSRF token (routes.csrf).
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Flask-WTF's default ends a token after an hour: a checkout page left open would fail
+        # to pay. The token lives as long as the session instead.
+        WTF_CSRF_TIME_LIMIT=None)
     database = Database(db)
     book = OrderBook(db)
     app.extensions["shop"] = Services(
@@ -49,6 +55,7 @@ def create_app(*, stripe_client: stripe.StripeClient, publishable_key: str, webh
         orders=Orders(database), book=book)
     app.extensions["shop"].fulfil()  # events accepted before a restart
     app.register_blueprint(bp)
+    csrf.init_app(app)
 
     @app.errorhandler(HTTPException)
     def http_error(failure: HTTPException) -> Any:

@@ -1,4 +1,5 @@
-"""The shop's own tables (who is whose Stripe customer, which orders were started) in SQLite.
+"""The shop's own tables (who is whose Stripe customer, which orders were started, offline its
+webhook endpoint) in SQLite.
 
 One connection shared by the request threads, behind a lock: small, and safe for a demo
 server. The fulfilment tables (`helpers.fulfilment.OrderBook`) live in the same file.
@@ -17,6 +18,9 @@ CREATE TABLE IF NOT EXISTS customers (
 CREATE TABLE IF NOT EXISTS shop_orders (
     order_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, amount INTEGER NOT NULL,
     currency TEXT NOT NULL, payment_intent TEXT, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_endpoint (  -- offline: the one the shop keeps (one row)
+    slot INTEGER PRIMARY KEY CHECK (slot = 1), endpoint_id TEXT NOT NULL,
+    secret TEXT NOT NULL, marker TEXT NOT NULL);
 """
 
 

@@ -4,16 +4,19 @@ The shop's code is the same in both; only these change:
 - the API address and keys its StripeClient uses;
 - where the page loads Stripe.js from: `https://js.stripe.com/v3/` in test mode (as in
   production: never self-hosted), the emulator's stand-in offline;
-- where the webhook signing secret comes from: offline, the shop registers its own
-  `/webhook` URL with the emulator (`WebhookEndpoint.create` returns the secret); in test mode,
-  from STRIPE_WEBHOOK_SECRET, which `stripe listen --forward-to localhost:4242/webhook` prints.
+- where the webhook signing secret comes from: offline, from the shop's own WebhookEndpoint on
+  the emulator for its `/webhook` URL, created once and kept across restarts with its secret in
+  the shop's database (`webhook_endpoint`: deleting or replacing it on a restart would drop the
+  emulator's pending retries, so a payment made while the shop was down would never be
+  fulfilled); in test mode, from STRIPE_WEBHOOK_SECRET, which
+  `stripe listen --forward-to localhost:4242/webhook` prints.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import stripe
@@ -21,10 +24,9 @@ import stripe
 from ..backend import REPO_ROOT, TestModeOnlyHTTPClient, check_keys, read_keys
 from ..emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from .app import STRIPE_JS_URL
+from .db import Database
 from .local_emulator import LocalEmulator
-
-EVENTS = ["payment_intent.succeeded", "payment_intent.processing",
-          "payment_intent.payment_failed"]
+from .webhook_endpoint import endpoint_secret
 
 
 class SetupError(RuntimeError):
@@ -40,31 +42,13 @@ class Mode:
     webhook_secret: str | None  # None: register an endpoint (offline) once the URL is known
     api_base: str
     emulator: LocalEmulator | None = None
-    _cleanups: list[Callable[[], None]] = field(default_factory=list)
 
-    def register_webhook(self, url: str) -> str:
-        """Offline: a WebhookEndpoint on the emulator for `url`; returns its signing secret.
-
-        Leftover endpoints for the same URL (a previous run) are removed first, so each event
-        is delivered once; this run's endpoint is removed when the shop stops.
-        """
-        client = self.stripe_client
-        for endpoint in client.v1.webhook_endpoints.list({"limit": 100}).auto_paging_iter():
-            if endpoint.url == url:
-                client.v1.webhook_endpoints.delete(endpoint.id)
-        endpoint = client.v1.webhook_endpoints.create({
-            "url": url, "enabled_events": EVENTS,
-            "description": "helpers.shop: your server's /webhook"})
-        self._cleanups.append(lambda: client.v1.webhook_endpoints.delete(endpoint.id))
-        return endpoint.secret
+    def register_webhook(self, url: str, db: Database) -> str:
+        """Offline: the signing secret of the shop's WebhookEndpoint for `url` on the emulator,
+        kept across restarts (see `webhook_endpoint`); it is not deleted when the shop stops."""
+        return endpoint_secret(self.stripe_client, url, db)
 
     def close(self) -> None:
-        for cleanup in reversed(self._cleanups):
-            try:
-                cleanup()
-            except stripe.StripeError:
-                pass  # already gone
-        self._cleanups.clear()
         if self.emulator is not None:
             self.emulator.stop()
 

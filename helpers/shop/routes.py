@@ -5,7 +5,14 @@
     GET  /config                              {publishableKey}
     POST /create-intent-and-customer-session  {client_secret, customer_session_client_secret}
     POST /webhook                             Stripe's events, verified, fulfilled exactly once
-    GET  /orders                              the signed-in user's orders, as webhooks left them
+    GET  /orders                              the signed-in user's orders, as webhooks left them:
+                                              a page for a person, JSON for code (Accept)
+    GET  /orders.json                         the same, always JSON
+
+Every POST but /webhook needs the CSRF token of the session (`csrf`, Flask-WTF): the forms
+send it as a hidden field, checkout.js as an `X-CSRFToken` header. A page on another site, or
+another port of this host (the same "site" for SameSite cookies), cannot read the token, so
+it cannot make a signed-in browser log in, log out or start a payment.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .accounts import USERS, sign_in, signed_in
 from .cart import cart_for
@@ -32,6 +40,7 @@ from .services import Services
 from .webhooks import NotAnEvent, construct_event
 
 bp = Blueprint("shop", __name__)
+csrf = CSRFProtect()  # `create_app` calls csrf.init_app(app)
 
 
 def services() -> Services:
@@ -41,6 +50,12 @@ def services() -> Services:
 def error(status: int, message: str) -> tuple[Response, int]:
     """Errors as JSON, shaped like Stripe's: `{"error": {"message": ...}}`."""
     return jsonify(error={"message": message}), status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(failure: CSRFError) -> Any:
+    return error(400, f"{failure.description} This shop only takes a POST from its own pages"
+                      " (they send the session's CSRF token): reload the page and try again.")
 
 
 # pages --------------------------------------------------------------------------------------
@@ -117,6 +132,7 @@ def create_intent_and_customer_session() -> Any:
 
 
 @bp.post("/webhook")
+@csrf.exempt  # no session, no token: Stripe signs each delivery, and that is checked here
 def webhook() -> Any:
     payload = request.get_data()  # the raw bytes, exactly as signed: never re-serialised JSON
     shop = services()
@@ -140,8 +156,24 @@ def webhook() -> Any:
 
 @bp.get("/orders")
 def orders() -> Any:
+    """A page for a person following the "your orders" link; JSON for code, which does not
+    ask for HTML first (fetch, curl, a test client send `*/*` or no Accept at all)."""
+    wants_page = request.accept_mimetypes.best_match(
+        ["application/json", "text/html"]) == "text/html"
+    return order_list(as_page=wants_page)
+
+
+@bp.get("/orders.json")
+def orders_json() -> Any:
+    return order_list(as_page=False)
+
+
+def order_list(as_page: bool) -> Any:
     user = signed_in()
     if user is None:
-        return error(401, "Sign in first.")
+        return redirect(url_for(".checkout"), 303) if as_page else error(401, "Sign in first.")
     shop = services()
-    return jsonify(orders=order_history(shop.orders, shop.book, user))
+    history = order_history(shop.orders, shop.book, user)
+    if as_page:
+        return render_template("orders.html", user=user, orders=history, mode=shop.mode)
+    return jsonify(orders=history)

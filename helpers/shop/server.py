@@ -20,6 +20,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import DEFAULT_DB, create_app
+from .db import Database
 from .modes import Mode, from_environment
 
 
@@ -58,13 +59,22 @@ class RunningShop:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self._mode.close()  # its webhook endpoint, its emulator
+        self._thread.join(10)  # serve_forever's own cleanup, until nothing listens
+        self._mode.close()  # its emulator (the webhook endpoint stays: webhook_endpoint.py)
         self.app.extensions["shop"].book.close()
 
 
 def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting"]
+
+
+def _registered(mode: Mode, url: str, db: Path) -> str:
+    database = Database(db)
+    try:
+        return mode.register_webhook(url, database)
+    finally:
+        database.close()
 
 
 def start(host: str = "127.0.0.1", port: int = 4242, db: str | Path = DEFAULT_DB, *,
@@ -94,7 +104,7 @@ def start(host: str = "127.0.0.1", port: int = 4242, db: str | Path = DEFAULT_DB
         server.server_close()
         raise
     try:
-        secret = mode.webhook_secret or mode.register_webhook(f"{url}/webhook")
+        secret = mode.webhook_secret or _registered(mode, f"{url}/webhook", db)
         app = create_app(stripe_client=mode.stripe_client, publishable_key=mode.publishable_key,
                          webhook_secret=secret, db=db, stripe_js_url=mode.stripe_js_url,
                          mode=mode.name)

@@ -4,8 +4,10 @@ construct_event checks the signature (HMAC-SHA256 of the exact raw body) and ref
 timestamp older than the tolerance (300 s), so a captured delivery cannot be replayed later.
 stripe-python 16.1 does not refuse a timestamp in the *future*, though: a signature dated
 tomorrow would stay replayable until then. And a body that is correctly signed but is JSON
-without being an object (an array, a string) makes it fail with an AttributeError. Both are
-handled here so that the route answers a clear 400, never an HTML 500.
+without being an object (an array, a string) makes it fail with an AttributeError, and one
+nested a few hundred levels deep with a RecursionError (json.loads, then stripe-python's
+object conversion, recurse once per level). All are handled here so that the route answers a
+clear 400 (the signed ones set aside in quarantine), never a 500.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def construct_event(payload: bytes, header: str, secret: str, tolerance: int = T
     except (AttributeError, TypeError) as error:
         # The signature was checked first and is good; then the JSON was not an object.
         raise NotAnEvent("the signed body is JSON but not an event object") from error
+    except RecursionError as error:  # signed too: the signature is checked before parsing
+        raise NotAnEvent("the signed body is nested too deeply to be an event") from error
     if not isinstance(getattr(event, "id", None), str) or not event.id:
         raise NotAnEvent("the signed event has no id")
     return event

@@ -10,8 +10,13 @@ document.addEventListener('DOMContentLoaded', async () => {
   const stripe = Stripe(publishableKey);
 
   // Fetch the two `client_secret`. The server decides who pays and how much: this request
-  // sends nothing but the session cookie.
-  const response = await fetch('/create-intent-and-customer-session', { method: 'POST' });
+  // sends nothing but the session cookie, and the page's CSRF token (without it the server
+  // refuses the POST, so another site cannot start a payment in your customer's name).
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  const response = await fetch('/create-intent-and-customer-session', {
+    method: 'POST',
+    headers: { 'X-CSRFToken': csrfToken },
+  });
   const answer = await response.json();
   if (!response.ok) {
     messageContainer.textContent = answer.error.message;

@@ -1,0 +1,113 @@
+"""The shop survives restarts: real `python -m helpers.shop` processes on one `--db`.
+
+A returning customer can pay after any restart (her Customer is looked up again, or made again
+if it was deleted in the meantime), and a payment made while the shop is down is fulfilled once
+it is back: the shop keeps its webhook endpoint, so the emulator's retries reach it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from local_servers import free_port, stop_group, wait_until_answers
+from shop_support import ROOT, Visitor, api, clean_env, pay_with_saved_visa, start_shop
+
+from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
+
+EMULATOR_START_TIMEOUT = 60  # seconds for `python -m helpers.emulator serve` to answer
+
+
+def jenny_pays(shop_url: str, emulator_url: str) -> tuple[str, str]:
+    """Jenny signs in, checks out and pays with her saved Visa; returns (intent, customer)
+    once the webhook has marked her order paid."""
+    jenny = Visitor(shop_url)
+    jenny.sign_in("jenny")
+    intent_id = pay_with_saved_visa(emulator_url, jenny.start_checkout())
+    order = jenny.wait_until_paid(intent_id)
+    assert (order["amount"], order["currency"], order["fulfilled"]) == (1099, "usd", True)
+    return intent_id, api(emulator_url).v1.payment_intents.retrieve(intent_id).customer
+
+
+def test_a_returning_customer_pays_after_each_of_three_restarts(tmp_path: Path) -> None:
+    db = tmp_path / "shop.sqlite3"
+    customers = []
+    for run in range(4):  # the first start, then three restarts in a row
+        shop = start_shop(db)
+        try:
+            assert shop.emulator_url, shop.output
+            _, customer = jenny_pays(shop.url, shop.emulator_url)
+            customers.append(customer)
+        finally:
+            shop.terminate()  # a clean stop, as `kill` or Ctrl-C does
+        assert shop.process.returncode == 0, (run, "".join(shop.output))
+    assert len(set(customers)) == 1, customers  # the same returning Customer each time
+
+
+def test_a_customer_deleted_between_runs_is_made_again(tmp_path: Path) -> None:
+    db = tmp_path / "shop.sqlite3"
+    shop = start_shop(db)
+    try:
+        _, first = jenny_pays(shop.url, shop.emulator_url)
+    finally:
+        shop.terminate()
+    # Deleted in the Dashboard while the shop was stopped: retrieving it now answers
+    # {id, object, deleted: true}.
+    emulator = Emulator(tmp_path / "shop-emulator.sqlite3", deterministic=False)
+    try:
+        emulator.request("DELETE", f"/v1/customers/{first}", {}, DEFAULT_SECRET_KEY)
+        gone = emulator.request("GET", f"/v1/customers/{first}", {}, DEFAULT_SECRET_KEY)
+        assert gone.body["deleted"] is True
+    finally:
+        emulator.store.close()
+    shop = start_shop(db)
+    try:
+        _, second = jenny_pays(shop.url, shop.emulator_url)  # her saved cards are back too
+    finally:
+        shop.terminate()
+    assert second != first
+
+
+@pytest.fixture
+def emulator_server(tmp_path: Path) -> Iterator[str]:
+    """`python -m helpers.emulator serve` on a free port: it outlives the shop's restarts."""
+    port = free_port()
+    log = (tmp_path / "emulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port),
+         "--db", str(tmp_path / "served-emulator.sqlite3")],
+        cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(url + "/health", process, timeout=EMULATOR_START_TIMEOUT)
+        yield url
+    finally:
+        stop_group(process)
+        log.close()
+
+
+def test_a_payment_made_while_the_shop_is_down_is_fulfilled_when_it_is_back(
+        tmp_path: Path, emulator_server: str) -> None:
+    db = tmp_path / "shop.sqlite3"
+    port = free_port()
+    shop = start_shop(db, "--emulator", emulator_server, port=port)
+    try:
+        jenny = Visitor(shop.url)
+        jenny.sign_in("jenny")
+        secrets = jenny.start_checkout()
+    finally:
+        shop.kill()  # kill -9: nothing of the shop's runs on the way out
+    intent_id = pay_with_saved_visa(emulator_server, secrets)  # the shop is down meanwhile
+    shop = start_shop(db, "--emulator", emulator_server, port=port)
+    try:
+        jenny = Visitor(shop.url)  # a restart signs everybody out
+        jenny.sign_in("jenny")
+        assert jenny.wait_until_paid(intent_id)["fulfilled"] is True
+        endpoints = api(emulator_server).v1.webhook_endpoints.list().data
+        assert [e.url for e in endpoints] == [f"{shop.url}/webhook"]  # still one endpoint
+    finally:
+        shop.terminate()

@@ -174,7 +174,10 @@ def learned(tmp_path_factory: pytest.TempPathFactory) -> LearnerClone:
     clone = learner_clone(tmp_path_factory)
     for lesson in LESSONS:
         report = clone.run_lesson(lesson)
-        assert not report["errors"], f"{lesson} raised with its solutions: {report['errors'][0]}"
+        first = report["errors"][0] if report["errors"] else {}
+        assert not first, (f"{lesson} with its solutions, from {kit.WORKSPACE}/: cell "
+                           f"{first.get('cell')} raised {first.get('ename')}: "
+                           f"{first.get('evalue')}")
     name, text = LEARNERS_OWN
     (clone.workspace / name).write_text(text)
     return clone

@@ -252,3 +252,16 @@ def test_no_fixture_shape_raises(emulator: Emulator, tmp_path: Path, steps: list
     result = run({"_meta": meta, "fixtures": steps, "env": env}, emulator=emulator,
                  cwd=tmp_path)
     assert result.ok or (result.error and "\n" not in result.error)
+
+
+def test_re_enabling_an_outside_endpoint_is_refused(emulator: Emulator, tmp_path: Path) -> None:
+    created = emulator.request("POST", "/v1/webhook_endpoints",
+                               {"url": OUTSIDE, "enabled_events": ["*"]}, DEFAULT_SECRET_KEY)
+    endpoint_id = created.body["id"]
+    emulator.request("POST", f"/v1/webhook_endpoints/{endpoint_id}", {"disabled": "true"},
+                     DEFAULT_SECRET_KEY)
+    data = {"fixtures": [{"name": "enable", "path": f"/v1/webhook_endpoints/{endpoint_id}",
+                          "method": "post", "params": {"disabled": False}}]}
+    result = run(data, emulator=emulator, cwd=tmp_path)
+    assert result.refused and "'enable' refused" in result.error
+    assert endpoints(emulator)[0]["status"] == "disabled"

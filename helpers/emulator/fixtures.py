@@ -399,14 +399,19 @@ def _refuse_outward_endpoints(send: Sender) -> None:
                                f" {OUTWARD_HINT}")
 
 
-def _refuse_outward_step(name: str, method: str, path: str,
-                         pairs: list[tuple[str, str]]) -> None:
+def _refuse_outward_step(name: str, method: str, path: str, pairs: list[tuple[str, str]],
+                         send: Sender) -> None:
+    """Creating an endpoint off this machine, moving one there, or re-enabling one there."""
     if method != "POST" or not ENDPOINT_PATH.fullmatch(path):
         return
-    for key, value in pairs:
-        if key == "url" and not is_local(value):
+    urls = [value for key, value in pairs if key == "url"]
+    if not urls and path != "/v1/webhook_endpoints":  # an update that keeps its URL
+        status, body = send("GET", path, [], {})
+        urls = [body["url"]] if status == 200 and isinstance(body.get("url"), str) else []
+    for url in urls:
+        if not is_local(url):
             raise FixtureError(f"fixture {name!r} refused: it would make the emulator send"
-                               f" webhook deliveries to {_host(value)}, which is not this"
+                               f" webhook deliveries to {_host(url)}, which is not this"
                                f" machine; {OUTWARD_HINT}")
 
 
@@ -436,7 +441,7 @@ def _step(step: dict[str, Any], resolve: References, send: Sender,
     check_headers(name, headers)
     pairs = form_pairs(step.get("params") or {}, resolve)
     if guard:
-        _refuse_outward_step(name, method, path, pairs)
+        _refuse_outward_step(name, method, path, pairs, send)
     status, body = send(method, path, pairs, headers)
     expected = step.get("expected_error_type")
     error_type = _error_of(body).get("type") if status >= 400 else None

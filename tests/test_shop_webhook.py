@@ -180,3 +180,29 @@ def test_a_restart_with_poison_in_the_inbox(client: stripe.StripeClient, db: Pat
 def test_only_post(app: Flask) -> None:
     response = app.test_client().get("/webhook")
     assert response.status_code == 405 and response.is_json
+
+
+def nested(depth: int) -> bytes:
+    """An event whose data.object holds a value nested `depth` levels deep."""
+    deep = "[" * depth + "]" * depth
+    return (b'{"id": "evt_deep", "object": "event", "type": "payment_intent.succeeded",'
+            b' "created": 1, "data": {"object": {"id": "pi_deep", "object": "payment_intent",'
+            b' "deep": ' + deep.encode() + b"}}}")
+
+
+@pytest.mark.parametrize("depth", [5_000, 600])  # json.loads gives up; stripe-python's objects
+def test_a_signed_body_nested_too_deeply_is_a_json_400_and_quarantined(app: Flask,
+                                                                       depth: int) -> None:
+    response = deliver(app, nested(depth))
+    assert response.status_code == 400 and response.is_json
+    assert "nested too deeply" in response.get_json()["error"]["message"]
+    [(_, reason)] = book(app).quarantined().rows
+    assert reason == "the signed body is nested too deeply to be an event"
+    assert deliver(app, body_of(event())).status_code == 200  # nothing else is blocked
+    assert book(app).statuses() == {"pi_1": "paid"}
+
+
+def test_an_unsigned_deep_body_is_refused_before_it_is_parsed(app: Flask) -> None:
+    response = deliver(app, nested(5_000), header="t=1,v1=00")
+    assert response.status_code == 400 and "signature" in response.get_json()["error"]["message"]
+    assert len(book(app).quarantined()) == 0

@@ -47,6 +47,7 @@ class ShopProcess:
     process: subprocess.Popen
     url: str
     emulator_url: str | None
+    db: Path
     output: list[str] = field(default_factory=list)
 
     def kill(self) -> None:
@@ -96,7 +97,7 @@ def start_shop(db: Path, *args: str, port: int = 0) -> ShopProcess:
         seen.append(line)
         found = URL_LINE.search(line)
         if found:
-            return ShopProcess(process, found["url"], found["emulator"], seen)
+            return ShopProcess(process, found["url"], found["emulator"], db, seen)
 
 
 class Visitor:

@@ -178,22 +178,38 @@ def _integer_rule(tp: Any) -> tuple[bool, frozenset[str]]:
     return False, frozenset()
 
 
+# Per type, what check_integers needs: (the type itself, so its id is never reused; must a
+# string be an integer; allowed literal strings; _shape's kind and info). Keyed by id: hashing
+# typing objects for a cache lookup at every level costs more than the check itself.
+_RULES: dict[int, tuple[Any, bool, frozenset[str], str, Any]] = {}
+
+
+def _rule(tp: Any) -> tuple[Any, bool, frozenset[str], str, Any]:
+    rule = _RULES.get(id(tp))
+    if rule is None:
+        rule = (tp, *_integer_rule(tp), *_shape(tp))
+        _RULES[id(tp)] = rule
+    return rule
+
+
 def check_integers(tp: Any, value: Any, path: tuple[Any, ...] = ()) -> None:
     """Refuse an integer parameter whose text is not strictly an integer (before pydantic
-    would turn "1000.0" into 1000)."""
-    strict, literals = _integer_rule(tp)
+    would turn "1000.0" into 1000). Walks the params sent, not the whole type."""
+    _, strict, literals, kind, info = _rule(tp)
     if (strict and isinstance(value, str) and value not in literals
             and not _INTEGER.fullmatch(value)):
         raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer",
                           param=param_name(path))
-    kind, info = _shape(tp)
-    if kind == "union" and isinstance(value, (dict, list)):
-        for option in info[2]:
-            check_integers(option, value, path)
-    elif kind == "object" and isinstance(value, dict):
-        for key, item in value.items():
-            if key in info:
-                check_integers(info[key], item, (*path, key))
+    if kind == "union":
+        if isinstance(value, (dict, list)):
+            for option in info[2]:
+                check_integers(option, value, path)
+    elif kind == "object":
+        if isinstance(value, dict):
+            for key, item in value.items():
+                hint = info.get(key)
+                if hint is not None:
+                    check_integers(hint, item, (*path, key))
     elif kind == "list" and isinstance(value, list):
         for index, item in enumerate(value):
             check_integers(info, item, (*path, index))

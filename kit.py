@@ -567,14 +567,38 @@ def _copy_in(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
+def locally_changed(root: Path) -> set[str]:
+    """Shipped files git says differ from the last commit (relative to notebooks/); empty
+    without git.
+
+    Before WORKSPACE existed learners worked in notebooks/ itself: a copy made from such a file
+    holds their work, so it must never be replaced as an "untouched" copy (say after they
+    `git restore notebooks/`).
+    """
+    try:
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=all", "--", SHIPPED],
+            cwd=root, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    if status.returncode != 0:
+        return set()
+    prefix = SHIPPED + "/"
+    return {entry[3:][len(prefix):] for entry in status.stdout.split("\0")
+            if entry[3:].startswith(prefix)}
+
+
 def sync_workspace(root: Path) -> Sync:
     """Give the learner a copy of every shipped lesson file in WORKSPACE; never overwrite theirs.
 
     Missing copies are made; a copy the learner never changed follows its changed shipped
-    file; a copy that both sides changed is left alone and reported (`kit.py reset` it).
+    file; a copy that both sides changed is left alone and reported (`kit.py reset` it). A copy
+    whose origin is unknown (no record, or copied from a notebooks/ file with uncommitted
+    changes) is the learner's: kept, and never called untouched.
     """
     workspace = root / WORKSPACE
     record = _read_record(workspace)
+    dirty: set[str] | None = None  # asked of git only when a record would be written
     done = Sync()
     for name in shipped_files(root):
         source, copy = root / SHIPPED / name, workspace / name
@@ -584,14 +608,24 @@ def sync_workspace(root: Path) -> Sync:
             done.copied.append(name)
         else:
             mine, copied_from = _sha256(copy), record.get(name)
-            if copied_from not in (None, shipped) and mine != shipped:
-                if mine != copied_from:
-                    done.changed.append(name)
-                    continue  # the record stays, so the notice repeats until they reset
+            if mine == shipped or copied_from == shipped:
+                pass  # in step, or their edits of a lesson the kit did not change
+            elif copied_from is None:
+                continue  # origin unknown: theirs
+            elif mine == copied_from:
                 _copy_in(source, copy)
                 done.updated.append(name)
-            # else: in step, or their edits of a lesson the kit did not change (or no record)
-        record[name] = shipped
+            else:
+                done.changed.append(name)
+                continue  # the record stays, so the notice repeats until they reset
+        if record.get(name) == shipped:
+            continue
+        if dirty is None:
+            dirty = locally_changed(root)
+        if name in dirty:
+            record.pop(name, None)
+        else:
+            record[name] = shipped
     if workspace.is_dir():
         _write_record(workspace, record)
     return done
@@ -652,6 +686,7 @@ def reset_workspace(root: Path, names: list[str], when: float | None = None) -> 
     chosen = resolve_shipped(root, names)
     when = time.time() if when is None else when
     record = _read_record(workspace)
+    dirty = locally_changed(root)
     lines = []
     for name in chosen:
         source, copy = root / SHIPPED / name, workspace / name
@@ -667,7 +702,10 @@ def reset_workspace(root: Path, names: list[str], when: float | None = None) -> 
             _copy_in(source, copy)
             lines.append(f"{shown}: back as shipped; your copy is kept as "
                          f"{WORKSPACE}/{backup.relative_to(workspace).as_posix()}.")
-        record[name] = _sha256(source)
+        if name in dirty:  # the same rule as sync_workspace: not a shipped version
+            record.pop(name, None)
+        else:
+            record[name] = _sha256(source)
     if workspace.is_dir():
         _write_record(workspace, record)
     return lines

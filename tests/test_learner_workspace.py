@@ -10,6 +10,7 @@ run test_exercise_convention checks the ✓ of), then ask the test command what 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,34 @@ def test_reset_puts_a_lesson_back_and_keeps_the_learners_copy_beside_it(
     edit(work(kit_root, "03_client_side.ipynb"), "second try\n")
     kit.reset_workspace(kit_root, ["3"], when=WHEN)  # same second: a second backup, not lost
     assert len(list((kit_root / kit.WORKSPACE).glob("03_client_side.backup-*.ipynb"))) == 2
+
+
+def test_work_done_in_notebooks_before_the_folder_existed_is_never_replaced(
+        kit_root: Path) -> None:
+    """A learner of the old kit edited notebooks/ itself; the first launch copies those edits,
+    and `git restore notebooks/` afterwards must not make the copy look untouched."""
+    if shutil.which("git") is None:
+        pytest.skip("no git")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=kit", "-c", "user.email=kit@example.invalid",
+                        *args], cwd=kit_root, check=True, capture_output=True, timeout=60)
+
+    git("init", "-q")
+    git("add", kit.SHIPPED)
+    git("commit", "-q", "-m", "the kit as shipped")
+    shipped = kit_root / kit.SHIPPED / "03_client_side.ipynb"
+    edit(shipped, "answers typed into the shipped lesson\n")
+    assert kit.sync_workspace(kit_root).copied  # first launch of the new kit
+    git("restore", kit.SHIPPED)
+    done = kit.sync_workspace(kit_root)
+    assert done.updated == [] and done.changed == []
+    assert work(kit_root, "03_client_side.ipynb").read_text().endswith(
+        "answers typed into the shipped lesson\n")
+    edit(work(kit_root, "00_welcome.ipynb"), "")  # a clean lesson still follows the kit
+    edit(kit_root / kit.SHIPPED / "00_welcome.ipynb", "newer\n")
+    git("commit", "-q", "-am", "a newer lesson 00")
+    assert kit.sync_workspace(kit_root).updated == ["00_welcome.ipynb"]
 
 
 @pytest.mark.parametrize("name", ["03", "3", "03_client_side", "03_client_side.ipynb",

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local_servers import free_port, stop_group
+from support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 KIT_CONFIG = ROOT / "helpers" / "workshop" / "jupyterhub_config.py"
@@ -154,8 +155,7 @@ def running_hub(tmp: Path, users: list[str], *, chp: str, idle_timeout: int,
     }
     bin_dir = str(Path(sys.executable).parent)
     # a clean environment: no keys or kit settings from the shell or pytest's conftest
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER", "CONFIGPROXY_"))}
+    env = clean_env()
     env.update({
         "KIT_TEST_HUB": json.dumps(settings),
         "KIT_HUB_IDLE_TIMEOUT": str(idle_timeout), "KIT_HUB_CULL_EVERY": str(cull_every),

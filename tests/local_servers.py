@@ -8,11 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from support.env import clean_env
+from support.waits import poll_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,16 +27,16 @@ def free_port() -> int:
 
 def wait_for_port(port: int, timeout: float = 20, process: subprocess.Popen | None = None
                   ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server for port {port} exited with {process.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
+            return True
         except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
+            return False
+
+    poll_until(listening, timeout, f"a server listening on port {port}")
 
 
 @contextlib.contextmanager
@@ -57,19 +59,19 @@ def running(module: str, *args: str, env: dict[str, str] | None = None) -> Itera
 
 def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     """Until `url` answers anything (an HTTP error page counts), or the process dies."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answered() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with code {process.returncode} before answering"
                                f" {url}")
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return
+                return True
         except urllib.error.HTTPError:
-            return  # it answered
+            return True  # it answered
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer {url} within {timeout:.0f}s")
+            return False
+
+    poll_until(answered, timeout, f"the server to answer {url}", interval=0.2)
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -92,11 +94,9 @@ def start_workshop(tmp: Path, *args: str, timeout: float = 90.0
     it: no keys or kit settings from the shell, Jupyter's directories under `tmp`, random ids.
     Waits until it answers; returns (process, base URL, log file). Stop it with `stop_group`."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
-    env.update({"JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
-                "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
-                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
+    env = clean_env(JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
+                    JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+                    JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
     log = tmp / "workshop.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.workshop", "--port", str(port), *args],

@@ -7,7 +7,6 @@ read that log to prove that what they ran never needed a route Stripe does not h
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local_servers import ROOT, free_port, wait_for_port
+from support.env import clean_env as scrubbed_env
 
 from helpers.emulator.server import REFUSED_LOG, UNKNOWN_LOG
 
@@ -26,7 +26,8 @@ SERVER_START_SECONDS = 60  # a cold start on a busy 2-core CI machine
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in BACKEND_ENV}
+    """os.environ without BACKEND_ENV (nor any other key or kit setting)."""
+    return scrubbed_env()
 
 
 def fresh_keys(label: str) -> tuple[str, str]:

@@ -30,7 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from stripe_only import BACKEND_ENV, StripeOnlyServer, fresh_keys, stripe_only_server
+from stripe_only import StripeOnlyServer, fresh_keys, stripe_only_server
+from support.env import clean_env
 
 from helpers.backend import check_keys, mask, read_keys
 from helpers.emulator.server import REFUSED_LOG
@@ -48,8 +49,7 @@ EMULATOR_ONLY: dict[str, str] = {}
 
 def child_env(secret: str, publishable: str, api_base: str | None = None) -> dict[str, str]:
     """The environment of a notebook run in test mode: only the keys (and API base) decide."""
-    env = {k: v for k, v in os.environ.items() if k not in BACKEND_ENV}
-    env.update(STRIPE_SECRET_KEY=secret, STRIPE_PUBLISHABLE_KEY=publishable)
+    env = clean_env(STRIPE_SECRET_KEY=secret, STRIPE_PUBLISHABLE_KEY=publishable)
     if api_base:
         env["KIT_STRIPE_API_BASE"] = api_base
     return env

@@ -12,7 +12,8 @@ import pytest
 import stripe
 from support import state
 from support.checkout import CheckoutGuard
-from support.waits import read_line
+from support.env import clean_env
+from support.waits import poll_until, read_line
 
 import helpers.backend
 import helpers.emulator
@@ -214,3 +215,28 @@ def test_a_run_that_leaves_a_file_in_the_checkout_fails_naming_it(tmp_path: Path
     assert "2 passed" in dirty.stdout
     assert "The tests left 1 new file(s) in the checkout" in dirty.stdout
     assert "  left-behind.txt" in dirty.stdout
+
+
+# ---- shared helpers -----------------------------------------------------------------------
+
+def test_poll_until_returns_the_first_truthy_value() -> None:
+    answers = iter([None, [], {"paid": 1}])
+    assert poll_until(lambda: next(answers), 60, "the order", interval=0) == {"paid": 1}
+
+
+def test_poll_until_names_what_it_waited_for_when_time_runs_out() -> None:
+    with pytest.raises(TimeoutError, match=r"waited 0.2 s for the shop to fulfil; the last check"
+                                           r" gave \{\}"):
+        poll_until(dict, 0.2, "the shop to fulfil")
+
+
+def test_clean_env_keeps_nothing_that_picks_a_backend_or_a_jupyter_directory(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STRIPE_SECRET_KEY", "KIT_EMULATOR_DB", "JUPYTER_CONFIG_DIR", "JUPYTERHUB_API",
+                 "IPYTHONDIR", "CONFIGPROXY_AUTH_TOKEN"):
+        monkeypatch.setenv(name, "from the shell")
+    env = clean_env(KIT_BACKEND="emulator")
+    assert not [name for name in env if name.startswith(("STRIPE_", "JUPYTER", "IPYTHON",
+                                                          "CONFIGPROXY_"))]
+    assert [name for name in env if name.startswith("KIT_")] == ["KIT_BACKEND"]
+    assert env["PATH"] == os.environ["PATH"]

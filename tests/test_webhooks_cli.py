@@ -6,14 +6,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import stripe
 from local_servers import free_port, running, wait_for_port
-from support.waits import read_line
+from support.waits import poll_until, read_line
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.triggers import SUPPORTED, trigger
@@ -167,9 +166,7 @@ def test_cli_trigger_and_listen_against_a_served_emulator(server: str, tmp_path:
                         + re.escape(forward_to), lines[0])
         assert "payment_intent.canceled" in lines[1] and "[200]" in lines[1]
         book = OrderBook(tmp_path / "orders.sqlite3")
-        deadline = time.monotonic() + 20  # the shop fulfils just after answering 200
-        while not book.statuses() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        poll_until(book.statuses, 20, "the shop to fulfil (just after answering 200)")
         assert list(book.statuses().values()) == ["paid"]
         # listen removed its endpoint when it stopped
         api = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": server})

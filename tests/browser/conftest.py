@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
 from offline import VOILA_TEMPLATE_CDN, OfflineGuard  # noqa: F401  (the CDN set: for tests)
+from support.env import clean_env
 from waits import NAVIGATION_MS, SERVER_START_S, STEP_MS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,19 +98,17 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def kit_env(tmp: Path, **overrides: str) -> dict[str, str]:
-    """A clean environment: no real keys leak in from the developer's shell."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
-    env.update({
+    """A clean environment (support.env.clean_env), a database and Jupyter directories under
+    `tmp`, stable ids; then `overrides`."""
+    return clean_env(**{
         "KIT_EMULATOR_DB": str(tmp / "emulator.sqlite3"),
         "KIT_DETERMINISTIC": "1",
         "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONUNBUFFERED": "1",
+        **overrides,
     })
-    env.update(overrides)
-    return env
 
 
 @dataclass

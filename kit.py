@@ -39,6 +39,7 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -677,10 +678,11 @@ def backup_path(copy: Path, when: float) -> Path:
     return candidate
 
 
-def reset_workspace(root: Path, names: list[str], when: float | None = None) -> list[str]:
+def reset_workspace(root: Path, names: list[str], when: float | None = None,
+                    say: Callable[[str], None] = lambda line: None) -> list[str]:
     """Put the named copies back as shipped, keeping each changed one as a backup beside it.
 
-    Returns one line per file saying what was done.
+    Returns one line per file saying what was done, each also passed to `say` once done.
     """
     workspace = root / WORKSPACE
     chosen = resolve_shipped(root, names)
@@ -693,21 +695,22 @@ def reset_workspace(root: Path, names: list[str], when: float | None = None) -> 
         shown = f"{WORKSPACE}/{name}"
         if not copy.is_file():
             _copy_in(source, copy)
-            lines.append(f"{shown}: copied from {SHIPPED}/ (there was no copy).")
+            line = f"{shown}: copied from {SHIPPED}/ (there was no copy)."
         elif _sha256(copy) == _sha256(source):
-            lines.append(f"{shown}: already as shipped; nothing to keep.")
+            line = f"{shown}: already as shipped; nothing to keep."
         else:
             backup = backup_path(copy, when)
             os.replace(copy, backup)
             _copy_in(source, copy)
-            lines.append(f"{shown}: back as shipped; your copy is kept as "
-                         f"{WORKSPACE}/{backup.relative_to(workspace).as_posix()}.")
+            line = (f"{shown}: back as shipped; your copy is kept as "
+                    f"{WORKSPACE}/{backup.relative_to(workspace).as_posix()}.")
         if name in dirty:  # the same rule as sync_workspace: not a shipped version
             record.pop(name, None)
         else:
             record[name] = _sha256(source)
-    if workspace.is_dir():
         _write_record(workspace, record)
+        lines.append(line)
+        say(line)
     return lines
 
 
@@ -719,10 +722,12 @@ def prepare_workspace(root: Path, progress: Progress) -> None:
     except OSError as err:
         raise KitError(f"Could not prepare your working copies in {root / WORKSPACE} ({err}). "
                        "Fix the cause (permissions? disk full?) and rerun.") from err
-    if done.copied:
-        kind = "Copied the lessons into" if first else "Copied the lessons new to the kit into"
-        progress.stage(f"{kind} {WORKSPACE}/ ({len(done.copied)} files): your own copies to "
-                       f"work in; {SHIPPED}/ stays as shipped.")
+    if done.copied and first:
+        progress.stage(f"Copied the lessons into {WORKSPACE}/ ({len(done.copied)} files): your "
+                       f"own copies to work in; {SHIPPED}/ stays as shipped.")
+    elif done.copied:
+        progress.stage(f"Copied into {WORKSPACE}/ what you had no copy of: "
+                       f"{', '.join(done.copied)}.")
     if done.updated:
         progress.stage(f"Updated to the kit's new version (you had not changed them): "
                        f"{', '.join(done.updated)}.")
@@ -740,7 +745,6 @@ def lab_invocation(venv: Path, args: list[str]) -> list[str]:
         print("Running as root: passing --allow-root to JupyterLab.", flush=True)
         extra.append("--allow-root")
     return [str(venv_bin(venv, "jupyter")), "lab", f"{WORKSPACE}/", *extra, *args]
-
 
 
 # --------------------------------------------------------------------------- commands
@@ -845,8 +849,11 @@ def main(argv: list[str]) -> int:
         return 0
     command, venv, args = parse_args(argv)
     if command == "reset":  # file copies only: no venv, no keys needed
-        for line in reset_workspace(ROOT, args):
-            print(f"kit.py: {line}", flush=True)
+        try:
+            reset_workspace(ROOT, args, say=lambda line: print(f"kit.py: {line}", flush=True))
+        except OSError as err:
+            raise KitError(f"Could not reset ({err}); the lines above say what was done. "
+                           "Fix the cause and rerun.") from err
         return 0
     sources = key_sources()
     refuse_live_keys(sources)

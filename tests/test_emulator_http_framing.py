@@ -12,7 +12,7 @@ import pytest
 from local_servers import running
 
 ANSWER_DEADLINE_SECONDS = 10.0  # the server answers these at once; generous for a busy machine
-HEAD = b"Host: 127.0.0.1\r\nAuthorization: Bearer sk_test_framing\r\n"
+HEAD = b"Host: 127.0.0.1\r\nAuthorization: Bearer sk_test_emulator_framing\r\n"
 
 
 @pytest.fixture(scope="module")

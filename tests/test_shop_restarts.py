@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from local_servers import free_port, stop_group, wait_until_answers
 from shop_support import ROOT, Visitor, api, clean_env, pay_with_saved_visa, start_shop
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
+from helpers.emulator.deliveries import retry_schedule
 
 EMULATOR_START_TIMEOUT = 60  # seconds for `python -m helpers.emulator serve` to answer
 
@@ -102,11 +104,21 @@ def test_a_payment_made_while_the_shop_is_down_is_fulfilled_when_it_is_back(
     finally:
         shop.kill()  # kill -9: nothing of the shop's runs on the way out
     intent_id = pay_with_saved_visa(emulator_server, secrets)  # the shop is down meanwhile
+    paid_at = time.monotonic()  # the first delivery attempt fails now: nothing listens
     shop = start_shop(db, "--emulator", emulator_server, port=port)
+    back_after = time.monotonic() - paid_at
     try:
         jenny = Visitor(shop.url)  # a restart signs everybody out
         jenny.sign_in("jenny")
-        assert jenny.wait_until_paid(intent_id)["fulfilled"] is True
+        try:
+            order = jenny.wait_until_paid(intent_id)
+        except AssertionError as failure:
+            retries = ", ".join(f"{sum(retry_schedule()[:n + 1]):g}"
+                                for n in range(len(retry_schedule())))
+            raise AssertionError(
+                f"{failure}\nThe shop was back {back_after:.1f} s after the payment; the"
+                f" emulator retries {retries} s after the first attempt.") from None
+        assert order["fulfilled"] is True
         endpoints = api(emulator_server).v1.webhook_endpoints.list().data
         assert [e.url for e in endpoints] == [f"{shop.url}/webhook"]  # still one endpoint
     finally:

@@ -87,6 +87,9 @@ def test_offline_keeps_one_endpoint_across_restarts(tmp_path: Path) -> None:
         assert again.register_webhook(moved, shop_db) == secret
         assert [(e.id, e.url) for e in client.v1.webhook_endpoints.list().data] == [
             (kept, moved)]
+        client.v1.webhook_endpoints.update(kept, {"disabled": True})  # by hand, say
+        assert again.register_webhook(moved, shop_db) == secret
+        assert client.v1.webhook_endpoints.retrieve(kept).status == "enabled"
         client.v1.webhook_endpoints.delete(kept)  # deleted by hand: made again, and stored
         renewed = again.register_webhook(moved, shop_db)
         assert renewed != secret and again.register_webhook(moved, shop_db) == renewed

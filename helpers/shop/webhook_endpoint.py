@@ -51,9 +51,12 @@ def _reuse(client: stripe.StripeClient, url: str, db: Database) -> str | None:
     metadata = endpoint.metadata.to_dict() if endpoint.metadata is not None else {}
     if metadata.get(MARKER) != marker:  # (stripe-python's objects are not dicts: no .get)
         return None
-    if endpoint.url != url or sorted(endpoint.enabled_events) != sorted(EVENTS):
+    if (endpoint.url != url or sorted(endpoint.enabled_events) != sorted(EVENTS)
+            or endpoint.status != "enabled"):
         # The shop moved (another port): its pending retries follow it to the new address.
-        client.v1.webhook_endpoints.update(endpoint_id, {"url": url, "enabled_events": EVENTS})
+        # (A disabled endpoint is sent nothing: the shop needs it enabled.)
+        client.v1.webhook_endpoints.update(endpoint_id, {
+            "url": url, "enabled_events": EVENTS, "disabled": False})
     return endpoint_id
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import stripe
+from support.env import clean_env as scrubbed_env
+from support.waits import poll_until
 
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
@@ -36,8 +38,7 @@ TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 def clean_env() -> dict[str, str]:
     """No keys or kit settings from the developer's shell: offline, random ids, wall clock."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "KIT_"))}
-    return {**env, "KIT_BACKEND": "emulator", "PYTHONUNBUFFERED": "1"}
+    return scrubbed_env(KIT_BACKEND="emulator", PYTHONUNBUFFERED="1")
 
 
 @dataclass
@@ -147,17 +148,13 @@ class Visitor:
     def wait_until_paid(self, payment_intent: str, timeout: float = PAID_TIMEOUT
                         ) -> dict[str, Any]:
         """The order for `payment_intent` once the webhook has marked it paid."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def paid() -> dict[str, Any] | None:
             orders = {order["payment_intent"]: order for order in self.orders()}
             order = orders.get(payment_intent)
-            if order is not None and order["status"] == "paid":
-                return order
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"the order for {payment_intent} was not paid within {timeout:.0f} s of"
-                    f" asking (the signed webhook never reached the shop?); orders: {orders}")
-            time.sleep(0.2)
+            return order if order is not None and order["status"] == "paid" else None
+
+        return poll_until(paid, timeout, f"the order for {payment_intent} to be paid (the"
+                          " signed webhook reaching the shop)", interval=0.2)
 
 
 def api(emulator_url: str, key: str = DEFAULT_SECRET_KEY) -> stripe.StripeClient:

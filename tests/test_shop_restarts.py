@@ -112,10 +112,10 @@ def test_a_payment_made_while_the_shop_is_down_is_fulfilled_when_it_is_back(
         jenny.sign_in("jenny")
         try:
             order = jenny.wait_until_paid(intent_id)
-        except AssertionError as failure:
+        except TimeoutError as failure:
             retries = ", ".join(f"{sum(retry_schedule()[:n + 1]):g}"
                                 for n in range(len(retry_schedule())))
-            raise AssertionError(
+            raise TimeoutError(
                 f"{failure}\nThe shop was back {back_after:.1f} s after the payment; the"
                 f" emulator retries {retries} s after the first attempt.") from None
         assert order["fulfilled"] is True

@@ -35,6 +35,18 @@ def scrub_session_environment(environ: MutableMapping[str, str]) -> None:
 scrub_session_environment(os.environ)
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`browser` for everything under tests/browser/, `notebook` for nbval's cells, so that
+    `-m "not browser and not notebook"` selects by what a test needs, not by where it is."""
+    browser_tests = Path(__file__).resolve().parent / "tests" / "browser"
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+        elif browser_tests in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_collectstart(collector: pytest.Collector) -> None:
     # Kernel log lines on stderr are not part of the lesson; stdout and results are compared.
     if str(collector.path).endswith(".ipynb") and hasattr(collector, "skip_compare"):

@@ -117,6 +117,7 @@ def test_live_keys_are_refused(emulator: Emulator) -> None:
     assert not result.ok and "live-mode key" in (result.error or "")
 
 
+@pytest.mark.slow
 def test_cli_fixtures_command(tmp_path: Path) -> None:
     env = {**os.environ, "KIT_EMULATOR_DB": str(tmp_path / "kit.sqlite3"),
            "KIT_DETERMINISTIC": "1"}

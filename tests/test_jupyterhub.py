@@ -85,6 +85,7 @@ def test_a_workshop_hub_serves_the_app_not_a_lab(monkeypatch: pytest.MonkeyPatch
         assert lab.Spawner.default_url == c.Spawner.default_url  # still opens the app
 
 
+@pytest.mark.slow
 def test_a_users_server_writes_the_workshop_startup_file_before_it_starts(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The server's command, run as the spawner runs it (with `--version` for the hub's

@@ -102,6 +102,8 @@ def _lesson_params() -> list:
             if nb in EMULATOR_ONLY else nb for nb in LESSONS]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(NOTEBOOK_TIMEOUT + 120)  # the notebook's own deadline fires first
 @pytest.mark.parametrize("notebook", _lesson_params())
 def test_notebook_runs_against_a_stripe_only_server(notebook: str, server: StripeOnlyServer,
                                                    keys: tuple[str, str]) -> None:
@@ -145,6 +147,8 @@ def live_keys() -> tuple[str, str] | None:
 
 
 @pytest.mark.skipif(live_keys() is None, reason="set KIT_LIVE=1 and Stripe test keys to run")
+@pytest.mark.slow
+@pytest.mark.timeout(NOTEBOOK_TIMEOUT + 120)
 @pytest.mark.parametrize("notebook", LESSONS)
 def test_notebook_runs_in_stripe_test_mode(notebook: str) -> None:
     secret, publishable = live_keys()  # type: ignore[misc]

@@ -84,6 +84,7 @@ def test_kept_puts_every_global_back(tmp_path: Path) -> None:
         raise AssertionError("the leaked emulator's database is still open")
 
 
+@pytest.mark.slow  # runs pytest in a subprocess
 def test_a_developers_exported_settings_do_not_reach_the_tests(tmp_path: Path) -> None:
     """Plain `pytest` in a shell with KIT_EMULATOR_DB and keys exported: the tests still run on
     an in-memory emulator (nothing is written to the developer's database) without the keys."""
@@ -117,6 +118,7 @@ def test_after():
 '''
 
 
+@pytest.mark.slow  # runs pytest in a subprocess
 def test_a_hanging_test_is_stopped_and_named(tmp_path: Path) -> None:
     """pytest-timeout stops the hanging test, names it, and the run goes on to the next."""
     (tmp_path / "test_hangs.py").write_text(HANGING_TESTS)
@@ -202,6 +204,7 @@ def test_writes_into_the_checkout():
 '''
 
 
+@pytest.mark.slow  # runs pytest in a subprocess
 def test_a_run_that_leaves_a_file_in_the_checkout_fails_naming_it(tmp_path: Path) -> None:
     repo = git_checkout(tmp_path / "repo")
     (repo / "conftest.py").write_text('pytest_plugins = ("support.checkout",)\n')
@@ -240,3 +243,32 @@ def test_clean_env_keeps_nothing_that_picks_a_backend_or_a_jupyter_directory(
                                                           "CONFIGPROXY_"))]
     assert [name for name in env if name.startswith("KIT_")] == ["KIT_BACKEND"]
     assert env["PATH"] == os.environ["PATH"]
+
+
+# ---- markers ------------------------------------------------------------------------------
+
+def collected(*args: str) -> list[str]:
+    ran = run_pytest("--collect-only", "-q", *args)
+    assert ran.returncode in (0, 5), ran.stdout[-3000:] + ran.stderr[-3000:]  # 5: none selected
+    return [line for line in ran.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.slow  # collects in a subprocess
+def test_browser_tests_and_notebook_cells_are_marked_by_where_they_are() -> None:
+    paths = ("tests/browser/test_standin.py", "notebooks/00_welcome.ipynb",
+             "tests/test_backend.py", "--nbval", "--nbval-current-env")
+    everything = collected(*paths)
+    browser = collected(*paths, "-m", "browser")
+    notebook = collected(*paths, "-m", "notebook")
+    rest = collected(*paths, "-m", "not browser and not notebook")
+    assert browser and notebook and rest
+    assert browser == [item for item in everything if item.startswith("tests/browser/")]
+    assert notebook == [item for item in everything if item.startswith("notebooks/")]
+    assert rest == [item for item in everything if item.startswith("tests/test_backend.py")]
+
+
+def test_an_unregistered_marker_is_an_error(pytestconfig: pytest.Config) -> None:
+    """--strict-markers: `@pytest.mark.slwo` fails collection instead of never matching -m."""
+    assert pytestconfig.option.strict_markers
+    registered = {line.split(":")[0] for line in pytestconfig.getini("markers")}
+    assert {"browser", "notebook", "slow"} <= registered

@@ -86,6 +86,7 @@ def wait_until(check, timeout: float) -> bool:
     return check()
 
 
+@pytest.mark.slow
 def test_a_real_endpoint_gets_every_retry_within_a_minute(live_emulator: Emulator) -> None:
     endpoint = Endpoint(status=500)
     try:

@@ -43,6 +43,7 @@ def pay(client: stripe.StripeClient, token: str) -> str:
         return error.error.payment_intent["id"]
 
 
+@pytest.mark.slow
 def test_one_thousand_payments_with_every_fault_give_one_right_row_each(
         emulator: Emulator, client: stripe.StripeClient, tmp_path: Path) -> None:
     orders = OrderBook(tmp_path / "orders.sqlite3")

@@ -29,7 +29,8 @@ from jupyterhub_runner import APP_PATH, INSTALL_CHP, Hub, chp_command, running_h
 from offline import OfflineGuard
 from waits import NAVIGATION_MS, OUTCOME_MS, STEP_MS, goto, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.timeout(1200)]  # its own named waits (up to ~10 min) fire first
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = ["ada", "grace", "linus"]

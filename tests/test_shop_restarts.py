@@ -34,6 +34,7 @@ def jenny_pays(shop_url: str, emulator_url: str) -> tuple[str, str]:
     return intent_id, api(emulator_url).v1.payment_intents.retrieve(intent_id).customer
 
 
+@pytest.mark.slow  # four shop processes one after the other: about 15 s
 def test_a_returning_customer_pays_after_each_of_three_restarts(tmp_path: Path) -> None:
     db = tmp_path / "shop.sqlite3"
     customers = []

@@ -174,3 +174,38 @@ def test_a_declined_payment_replays_its_402(client: stripe.StripeClient) -> None
         with pytest.raises(stripe.CardError):
             client.v1.payment_intents.create(params, options)
     assert len(client.v1.payment_intents.list().data) == 1
+
+
+def test_events_are_listed_by_delivery_success(
+        emulator: Emulator, client: stripe.StripeClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`delivery_success=false`: events still pending or failed at some endpoint; `true`: the
+    others (Stripe's EventListParams; the emulator used to ignore it and list everything)."""
+    monkeypatch.setenv("KIT_WEBHOOK_RETRY_SCHEDULE", "60,60")
+    for name, answers, event_type in (
+            ("never-ok", [500, 500, 500], "payment_intent.succeeded"),  # never a 2xx
+            ("ok-at-retry", [500, 200], "charge.succeeded")):  # a 2xx at the first retry
+        url = emulator.add_receiver(name, lambda payload, headers, answers=answers:
+                                    answers.pop(0))
+        client.v1.webhook_endpoints.create({"url": url, "enabled_events": [event_type]})
+    pay(client)
+
+    def listed(delivered: bool) -> list[str]:
+        return sorted(e.type for e in client.v1.events.list(
+            {"delivery_success": delivered, "limit": 100}).auto_paging_iter())
+
+    everything = sorted(e.type for e in client.v1.events.list({"limit": 100}).data)
+    # (payment_intent.created goes to no endpoint: nothing pending, so it counts as delivered)
+    assert listed(False) == ["charge.succeeded", "payment_intent.succeeded"]  # still pending
+    assert listed(True) == ["payment_intent.created"]
+    emulator.advance_clock(61)  # charge.succeeded's retry answers 200
+    assert listed(False) == ["payment_intent.succeeded"]
+    assert listed(True) == ["charge.succeeded", "payment_intent.created"]
+    emulator.advance_clock(61)  # payment_intent.succeeded's last retry fails too: given up
+    assert not emulator.deliveries.pending(emulator.account_of(client._requestor.api_key))
+    assert listed(False) == ["payment_intent.succeeded"]
+    assert sorted(listed(False) + listed(True)) == everything
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.raw_request("get", "/v1/events", delivery_success="maybe")
+    assert (refused.value.code, refused.value.param) == (
+        "parameter_invalid_boolean", "delivery_success")

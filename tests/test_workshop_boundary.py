@@ -165,27 +165,88 @@ class FakeTask:
         return {"kernel_id": "k", "task": FakeTask(self.rendered, self.rendered)}
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def pool_manager(size: int) -> Any:
+    class Manager:
+        kernel_pools_config = {"default": {"pool_size": 0}, "06.ipynb": {"pool_size": size}}
+        _pools: dict[str, list[FakeTask]] = {"06.ipynb": []}
+
+    return Manager()
+
+
 def test_pool_monitor_prints_progress_then_one_ready_line() -> None:
     from io import StringIO
 
     from helpers.workshop.server import PoolMonitor
 
-    class Manager:
-        kernel_pools_config = {"default": {"pool_size": 0}, "06.ipynb": {"pool_size": 3}}
-        _pools: dict[str, list[FakeTask]] = {"06.ipynb": []}
-
-    out = StringIO()
-    monitor = PoolMonitor(Manager(), out)
-    for pool in ([FakeTask(False)] * 3, [FakeTask(True), FakeTask(True, rendered=False)],
-                 [FakeTask(True)] * 2 + [FakeTask(False)], [FakeTask(True)] * 3,
-                 [FakeTask(True)] * 2):  # a participant took one: no new line
-        Manager._pools["06.ipynb"] = pool
+    manager, out, clock = pool_manager(3), StringIO(), FakeClock()
+    monitor = PoolMonitor(manager, out, clock=clock)
+    for seconds, pool in ((0, [FakeTask(False)] * 3),
+                          (2, [FakeTask(True), FakeTask(True, rendered=False)]),
+                          (3, [FakeTask(True)] * 2 + [FakeTask(False)]),
+                          (4, [FakeTask(True)] * 3),
+                          (9, [FakeTask(True)] * 2)):  # a participant took one: no new line
+        clock.now = 100.0 + seconds
+        manager._pools["06.ipynb"] = pool
         monitor.poll()
         monitor.poll()  # nothing changed: no line
     assert out.getvalue().splitlines() == [
-        "pool warming: 0/3 ready", "pool warming: 1/3 ready", "pool warming: 2/3 ready",
-        "pool ready: 3 kernels"]
+        "pool warming: 0/3 ready, 0 started (0 s)", "pool warming: 1/3 ready, 2 started (2 s)",
+        "pool warming: 2/3 ready, 2 started (3 s)",
+        "pool ready: 3 kernels in 4 s, participants can come in"]
     assert monitor.status()["line"] == "pool ready: 3 kernels at start, 2 waiting now"
+
+
+def test_pool_monitor_is_never_silent_while_kernels_warm_together() -> None:
+    """Kernels warming on the same cores finish together: 0/20 for half a minute. A line
+    comes at least every quiet_every seconds, with the seconds so far."""
+    from io import StringIO
+
+    from helpers.workshop.server import PoolMonitor
+
+    manager, out, clock = pool_manager(20), StringIO(), FakeClock()
+    monitor = PoolMonitor(manager, out, clock=clock, quiet_every=5)
+    manager._pools["06.ipynb"] = [FakeTask(True, rendered=False)] * 20
+    for tenth in range(0, 350):  # 35 s of polls, twice a second, nothing ready
+        clock.now = 100.0 + tenth / 10
+        monitor.poll()
+    clock.now = 135.0
+    manager._pools["06.ipynb"] = [FakeTask(True)] * 20
+    monitor.poll()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "pool warming: 0/20 ready, 20 started (0 s)"
+    assert lines[1:-1] == [f"pool warming: 0/20 ready, 20 started ({s} s)"
+                           for s in range(5, 35, 5)]
+    assert lines[-1] == "pool ready: 20 kernels in 35 s, participants can come in"
+
+
+def test_pool_monitor_thread_prints_while_the_loop_is_busy() -> None:
+    """The monitor's own thread reports while the thread that owns the pool is busy (as
+    Voilà's event loop is, starting kernels), and stops once the pool is ready."""
+    import time
+    from io import StringIO
+
+    from helpers.workshop.server import PoolMonitor
+
+    manager, out = pool_manager(2), StringIO()
+    manager._pools["06.ipynb"] = [FakeTask(False)] * 2
+    monitor = PoolMonitor(manager, out)
+    thread = monitor.start(interval=0.01)
+    deadline = time.monotonic() + 30
+    while "0/2 ready" not in out.getvalue():  # this thread never yields to an event loop
+        assert time.monotonic() < deadline, "waited 30 s for the monitor thread's first line"
+        time.sleep(0.01)
+    manager._pools["06.ipynb"] = [FakeTask(True)] * 2
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the monitor thread did not stop once the pool was ready"
+    assert out.getvalue().splitlines()[-1].startswith("pool ready: 2 kernels in ")
 
 
 # ---- the printed URLs ---------------------------------------------------------------------

@@ -9,6 +9,12 @@ Installed in every kernel the workshop server starts (an IPython startup file, s
   widget's own comm with `{"kind": "kit-error", "message": ...}` (and, for an anywidget
   command, with a command response carrying `{"error": {"message": ...}}`, so the browser's
   `invoke` resolves); ipywidgets would otherwise print a traceback to iopub.
+- widget comms opened by a page: a `comm_open` for a widget (or the widget manager's control
+  comm) that ipywidgets cannot use (no state, part of a state, a wrong protocol version) is
+  answered on that comm with a `kit-error` and the comm is closed; a control-comm message it
+  cannot use likewise. The comm package would otherwise log the traceback, which a kernel
+  forwards to the page; as a last resort, anything the comm package logs reaches the page as
+  its one-line message, the traceback goes to the server's terminal.
 - tracebacks: whatever still reaches IPython's traceback display (a button's callback, a
   cell) goes out as one line, `ErrorName: message` with server paths removed; the whole
   traceback goes to the server's terminal only.
@@ -165,6 +171,107 @@ def _guard_widgets() -> None:
     Widget._handle_msg = guarded
 
 
+def _send_kit_error(comm: Any, message: str) -> None:
+    """A `kit-error` on a comm that may have no widget (yet): as a widget's custom message."""
+    try:
+        comm.send({"method": "custom", "content": {"kind": "kit-error", "message": message}})
+    except Exception:  # a closed comm: nobody to tell
+        pass
+
+
+def guard_comm_open(original: Any) -> Any:
+    """A comm target (`f(comm, msg)`) whose failure is a short answer on the comm, then the
+    comm closed (with the widget it half made), never a traceback."""
+    if getattr(original, "_kit_guarded", False):
+        return original
+
+    def guarded(comm: Any, msg: Any) -> None:
+        try:
+            original(comm, msg)
+        except Exception as error:
+            log_to_server("refused a comm_open: " + "".join(traceback.format_exception(error)))
+            _send_kit_error(comm, f"The server could not open this widget ({short_error(error)}).")
+            _close_comm_and_widget(comm)
+
+    guarded._kit_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def _close_comm_and_widget(comm: Any) -> None:
+    try:
+        from ipywidgets.widgets.widget import _instances
+
+        for widget in [w for w in list(_instances.values()) if getattr(w, "comm", None) is comm]:
+            widget.close()  # closes its comm and forgets the widget
+        comm.close()  # (once only: a widget's close did it already)
+    except Exception as error:
+        log_to_server(f"could not close a refused comm: {type(error).__name__}: {error}")
+
+
+def _guard_comm_targets(shell: Any) -> None:
+    """Guard the widget targets the page opens comms to (ipywidgets registered them when it
+    was imported, with the functions it had then: they are wrapped where they are kept)."""
+    manager = getattr(getattr(shell, "kernel", None), "comm_manager", None)
+    targets = getattr(manager, "targets", None)
+    if not isinstance(targets, dict):
+        return
+    for name in ("jupyter.widget", "jupyter.widget.control"):
+        if callable(targets.get(name)):
+            targets[name] = guard_comm_open(targets[name])
+
+
+def _guard_control_messages() -> None:
+    """The widget manager's control comm (`request_states`): anything else it is sent gets a
+    short answer (ipywidgets raises, and the comm package logs the traceback)."""
+    from ipywidgets.widgets.widget import Widget
+
+    original = Widget.__dict__["_handle_control_comm_msg"].__func__
+    if getattr(original, "_kit_guarded", False):
+        return
+
+    def guarded(cls: Any, msg: Any) -> None:
+        try:
+            data = msg["content"]["data"]
+            method = data.get("method") if isinstance(data, dict) else None
+        except (KeyError, TypeError):
+            method = None
+        if method != "request_states":
+            log_to_server(f"refused a control-comm message (method {str(method)[:40]!r})")
+            _send_kit_error(cls._control_comm, "The server could not use"
+                            f" {short_error(repr(str(method)[:40]))} on the widgets' control comm.")
+            return
+        try:
+            original(cls, msg)
+        except Exception as error:
+            log_to_server("".join(traceback.format_exception(error)))
+            _send_kit_error(cls._control_comm, SHORT.format(name=type(error).__name__))
+
+    guarded._kit_guarded = True  # type: ignore[attr-defined]
+    Widget._handle_control_comm_msg = classmethod(guarded)
+
+
+class _OneLineLogs:
+    """A logging filter: the record's traceback goes to the server's terminal, the rest (one
+    line, paths scrubbed) on its way. For the comm package's logger, whose errors a kernel
+    forwards to the page."""
+
+    def filter(self, record: Any) -> bool:
+        if record.exc_info or record.exc_text:
+            story = record.exc_text or "".join(traceback.format_exception(*record.exc_info))
+            log_to_server(f"{record.getMessage()}\n{story}")
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        record.msg, record.args = scrub(record.getMessage()), None
+        return True
+
+
+def _one_line_comm_logs() -> None:
+    import logging
+
+    logger = logging.getLogger("Comm")
+    if not any(isinstance(f, _OneLineLogs) for f in logger.filters):
+        logger.addFilter(_OneLineLogs())
+
+
 def _short_tracebacks(shell: Any) -> None:
     if getattr(shell, "_kit_short_tracebacks", False):  # installed by another copy already
         return
@@ -225,7 +332,10 @@ def install(shell: Any = None) -> None:
 
         shell = get_ipython()
     _guard_widgets()
+    _guard_control_messages()
+    _one_line_comm_logs()
     if shell is not None:
+        _guard_comm_targets(shell)
         _short_tracebacks(shell)
         _scrub_streams()
     _installed = True

@@ -15,9 +15,11 @@ What the settings do, and why (facts from Voilà 0.5 on a 2-core machine):
   `?template=lab` cannot bring the CDN back.
 - an optional token (`--token`): participants open `http://HOST:PORT/?token=T` once.
 - only widget traffic reaches a kernel from a browser (`allowed_message_types`: comm
-  messages and kernel info): a page cannot run code, read the workshop secret or another
-  participant's sandbox. Every kernel starts with `kernel_hooks.install()` (an IPython
-  startup file in `<workshop dir>/ipython`): malformed or unknown widget messages get a short
+  messages and kernel info, applied over Voilà's own list, see `WorkshopVoila.init_settings`):
+  a page cannot run code, read the workshop secret or another participant's sandbox, nor
+  shut down or interrupt its kernel (nor DELETE it over HTTP). Every kernel starts with
+  `kernel_hooks.install()` (an IPython startup file in `<workshop dir>/ipython`): malformed
+  or unknown widget messages, and widget comms opened with incomplete state, get a short
   answer, and no traceback or server path leaves the kernel.
 - the facilitator view (`/workshop/facilitator?facilitator=F`, a secret of its own, printed
   at start) reads counts from each participant's emulator account (`truth.py`), progress
@@ -40,6 +42,8 @@ import json
 import os
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,7 @@ import tornado.ioloop
 import tornado.web
 import zmq
 from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.utils import url_path_join
 from traitlets.config import Config
 from voila.app import Voila
@@ -246,19 +251,27 @@ class LandingHandler(JupyterHandler):
 
 # ---- the preheated pool ----------------------------------------------------------------------
 
-def pool_status(manager: Any) -> tuple[int, int]:
-    """(kernels ready, kernels wanted) in the preheated pools: ready = started and the
-    notebook executed, so an arriving participant is served at once."""
+def pool_progress(manager: Any) -> tuple[int, int, int]:
+    """(kernels ready, kernels started, kernels wanted) in the preheated pools: started = the
+    kernel runs (it may still be executing the notebook); ready = the notebook executed too,
+    so an arriving participant is served at once."""
     config = getattr(manager, "kernel_pools_config", None) or {}
     wanted = sum(int((v or {}).get("pool_size", 0)) for k, v in config.items() if k != "default")
-    ready = 0
+    ready = started = 0
     for pool in list((getattr(manager, "_pools", None) or {}).values()):
         for task in list(pool):
             if not task.done() or task.cancelled() or task.exception() is not None:
                 continue
+            started += 1
             render = (task.result() or {}).get("task")
             if render is None or render.done():
                 ready += 1
+    return ready, started, wanted
+
+
+def pool_status(manager: Any) -> tuple[int, int]:
+    """(kernels ready, kernels wanted) in the preheated pools (see `pool_progress`)."""
+    ready, _, wanted = pool_progress(manager)
     return ready, wanted
 
 
@@ -266,37 +279,77 @@ def kernels_word(n: int) -> str:
     return f"{n} kernel" if n == 1 else f"{n} kernels"
 
 
-class PoolMonitor:
-    """Prints the pool's warm-up (`pool warming: 3/10 kernels ready`) as it changes and one
-    line when it is full (`pool ready: 10 kernels`), once; the facilitator view shows
-    `status()`."""
+POOL_QUIET_EVERY = 5.0  # seconds: while the pool warms, a line at least this often
 
-    def __init__(self, manager: Any, out: Any = None) -> None:
+
+class PoolMonitor:
+    """Prints the pool's warm-up with the seconds since it began, as kernels start and become
+    ready (`pool warming: 5/20 ready, 12 started (12 s)`), and again every `quiet_every`
+    seconds when nothing changed: kernels warming together on a few cores tend to finish
+    together, and a facilitator looking at `0/20` for half a minute cannot tell warming from
+    stuck. Then one final line (`pool ready: 20 kernels in 35 s, participants can come in`),
+    once; the facilitator view shows `status()`.
+
+    `start()` polls from a thread of its own: while Voilà starts a pool's kernels it holds
+    the server's event loop for seconds at a time (measured: 6 s without a turn for a pool
+    of 10), and a callback on that loop would be silent just then. The thread only reads the
+    pool (which tasks are done)."""
+
+    def __init__(self, manager: Any, out: Any = None, clock: Any = time.monotonic,
+                 quiet_every: float = POOL_QUIET_EVERY) -> None:
         self.manager = manager
         self.out = out or sys.stdout
-        self.last: tuple[int, int] | None = None
+        self.clock = clock
+        self.quiet_every = quiet_every
+        self.began = clock()
+        self.last: tuple[int, int, int] | None = None
+        self.last_printed = self.began
         self.was_ready = False
 
     def status(self) -> dict[str, Any]:
-        ready, wanted = pool_status(self.manager)
+        ready, started, wanted = pool_progress(self.manager)
         return {"ready": ready, "wanted": wanted, "was_ready": self.was_ready,
-                "line": self.line(ready, wanted)}
+                "line": self.line(ready, wanted, started)}
 
-    def line(self, ready: int, wanted: int) -> str:
+    def line(self, ready: int, wanted: int, started: int | None = None) -> str:
+        seconds = round(self.clock() - self.began)
         if ready >= wanted:
-            return f"pool ready: {kernels_word(wanted)}"
+            if self.was_ready:
+                return f"pool ready: {kernels_word(wanted)}"
+            return f"pool ready: {kernels_word(wanted)} in {seconds} s, participants can come in"
         if self.was_ready:  # participants took some; refills come after --refill-delay
             return f"pool ready: {kernels_word(wanted)} at start, {ready} waiting now"
-        return f"pool warming: {ready}/{wanted} ready"
+        also = f", {started} started" if started is not None else ""
+        return f"pool warming: {ready}/{wanted} ready{also} ({seconds} s)"
+
+    def start(self, interval: float = 0.5) -> threading.Thread:
+        """Poll every `interval` seconds, in a daemon thread, until the pool is ready."""
+        def run() -> None:
+            while not self.was_ready:
+                try:
+                    self.poll()
+                except RuntimeError:  # the pools changed while being read: next time
+                    pass
+                time.sleep(interval)
+
+        thread = threading.Thread(target=run, name="kit-pool-monitor", daemon=True)
+        thread.start()
+        return thread
 
     def poll(self) -> None:
-        ready, wanted = pool_status(self.manager)
-        if wanted <= 0 or self.was_ready or (ready, wanted) == self.last:
+        ready, started, wanted = pool_progress(self.manager)
+        if wanted <= 0:  # no pool (or the workshop ended): nothing to report
+            self.was_ready = True
             return
-        self.last = (ready, wanted)
+        if self.was_ready:
+            return
+        now = self.clock()
+        if (ready, started, wanted) == self.last and now - self.last_printed < self.quiet_every:
+            return
+        self.last, self.last_printed = (ready, started, wanted), now
+        print(self.line(ready, wanted, started), file=self.out, flush=True)
         if ready >= wanted:
             self.was_ready = True
-        print(self.line(ready, wanted), file=self.out, flush=True)
 
 
 # ---- the facilitator -------------------------------------------------------------------------
@@ -528,12 +581,34 @@ class EndedGuard:
         return super().prepare()  # type: ignore[misc]
 
 
+class NoKernelDelete:
+    """Mixed into Voilà's `/api/kernels/<id>` handler: a page may read its kernel's status
+    (GET) but not shut it down with DELETE, which no Voilà page sends. (Closing a tab still
+    frees its kernel through Voilà's own `/voila/api/shutdown/<id>`; restart and interrupt
+    have no route in Voilà.)"""
+
+    async def delete(self, kernel_id: str) -> None:
+        self.set_status(405)  # type: ignore[attr-defined]
+        self.finish(json.dumps({  # type: ignore[attr-defined]
+            "message": "A workshop page cannot shut its kernel down; close the tab instead."}))
+
+
 class WorkshopVoila(Voila):
     """Voilà serving notebooks/, with the landing page and the facilitator view added."""
 
     name = "voila-workshop"
     workshop_dir = Path(os.environ.get("KIT_WORKSHOP_DIR") or REPO_ROOT / ".kit" / "workshop")
     facilitator_token = ""
+
+    def init_settings(self) -> dict:
+        settings = super().init_settings()
+        # Voilà 0.5 makes its kernel manager with an `allowed_message_types` argument of its
+        # own (app.py, init_settings: the widget messages and `shutdown_request`), and an
+        # argument wins over configuration: without this, a page could shut its kernel
+        # down. The workshop's list (`workshop_config`) is the one in force.
+        configured = self.config.get("MappingKernelManager", {}).get("allowed_message_types")
+        self.kernel_manager.allowed_message_types = list(configured or BROWSER_MESSAGES)
+        return settings
 
     def init_handlers(self) -> list:
         base = self.server_url
@@ -553,11 +628,13 @@ class WorkshopVoila(Voila):
         for pattern, handler, *rest in super().init_handlers():
             if "voila/render" in pattern or "/channels" in pattern:
                 handler = type("Workshop" + handler.__name__, (EndedGuard, handler), {})
+            elif handler is KernelHandler:
+                handler = type("Workshop" + handler.__name__, (NoKernelDelete, handler), {})
             theirs.append((pattern, handler, *rest))
         # (Voilà makes its kernel manager and tornado app in start(), just before this)
         monitor = PoolMonitor(self.kernel_manager)
         self.app.settings["kit_pool_monitor"] = monitor
-        tornado.ioloop.PeriodicCallback(monitor.poll, 500).start()
+        monitor.start()
         return ours + theirs
 
 

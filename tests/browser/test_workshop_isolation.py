@@ -11,7 +11,10 @@ websocket (JSON messages, as a page sends them) and widget comm messages.
 - the facilitator's counts come from the participant's emulator account (a forged widget
   update counts nothing), with progress per participant and no key or personal data;
 - Voilà's error pages link nothing outside the server;
-- the printed lines (URLs, plural, `pool ready: 1 kernel`), "reset everyone", "end workshop".
+- the printed lines (URLs, plural, the pool's progress with seconds and
+  `pool ready: 1 kernel in N s, ...`), "reset everyone", "end workshop";
+- a page cannot shut down or interrupt its kernel (Voilà's own message list is overridden),
+  and a widget comm opened with incomplete state gets a short answer, not a traceback.
 
 The participants' actions on the kernels are run through each kernel's connection file (the
 server's side of the protocol: the test stands for the lesson's own code), because a page may
@@ -45,6 +48,7 @@ APP = "06_workshop_app"
 FACILITATOR = "facilitator-secret-for-tests"
 SERVER_START_S = 180   # the server answering and its pool of one executed notebook 06
 KERNEL_REPLY_S = 120   # a kernel answering one message (a lesson may still be executing)
+POOL_READY = r"pool ready: 1 kernel in \d+ s, participants can come in"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # hosts of XML namespaces and doctypes: names, never fetched
 NAMESPACE_HOSTS = {"www.w3.org", "creativecommons.org", "purl.org"}
@@ -60,9 +64,10 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def wait_for_line(self, line: str, timeout: float, what: str) -> None:
+        """Wait for a printed line matching the regular expression `line`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if line in self.text().splitlines():
+            if any(re.fullmatch(line, printed) for printed in self.text().splitlines()):
                 return
             if self.process.poll() is not None:
                 break
@@ -114,7 +119,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "--facilitator-token", FACILITATOR, timeout=SERVER_START_S)
     server = Served(base, int(base.rsplit(":", 1)[1]), log, process)
     try:
-        server.wait_for_line("pool ready: 1 kernel", SERVER_START_S, "the pool to be ready")
+        server.wait_for_line(POOL_READY, SERVER_START_S, "the pool to be ready")
         yield server
     finally:
         stop_group(process, timeout=20)
@@ -137,21 +142,27 @@ class PageSocket:
     def close(self) -> None:
         self.ws.close()
 
-    def send(self, msg_type: str, content: dict[str, Any], channel: str = "shell") -> str:
+    def send(self, msg_type: str, content: dict[str, Any], channel: str = "shell",
+             metadata: dict[str, Any] | None = None) -> str:
         msg_id = uuid.uuid4().hex
         self.ws.send(json.dumps({
             "header": {"msg_id": msg_id, "username": "participant", "session": self.session,
                        "msg_type": msg_type, "version": "5.3", "date": ""},
-            "parent_header": {}, "metadata": {}, "content": content, "buffers": [],
-            "channel": channel}))
+            "parent_header": {}, "metadata": metadata or {}, "content": content,
+            "buffers": [], "channel": channel}))
         return msg_id
 
     def comm(self, comm_id: str, data: Any) -> str:
         return self.send("comm_msg", {"comm_id": comm_id, "data": data})
 
-    def until(self, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-        got = []
+    def until(self, done: Callable[[dict[str, Any]], bool],
+              what: str = "the kernel's answer") -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        deadline = time.monotonic() + KERNEL_REPLY_S
         while True:
+            if time.monotonic() > deadline:  # a kernel that keeps talking but never answers
+                kinds = [m["header"]["msg_type"] for m in got][-20:]
+                raise AssertionError(f"waited {KERNEL_REPLY_S} s for {what}; heard {kinds}")
             raw = self.ws.recv()
             if isinstance(raw, bytes):  # a message with buffers: none of ours
                 continue
@@ -168,7 +179,8 @@ class PageSocket:
         return self.until(lambda m: m.get("channel") == "iopub"
                           and m["header"]["msg_type"] == "status"
                           and m["parent_header"].get("msg_id") == marker
-                          and m["content"].get("execution_state") == "idle")
+                          and m["content"].get("execution_state") == "idle",
+                          "the kernel to be idle after a kernel_info_request")
 
     def comms(self) -> list[str]:
         self.send("comm_info_request", {"target_name": "jupyter.widget"})
@@ -444,6 +456,93 @@ def test_kernel_side_errors_reach_a_page_as_one_line(served: Served) -> None:
     assert not leaks, leaks
 
 
+def test_a_page_cannot_shut_down_or_interrupt_its_kernel(served: Served) -> None:
+    """Voilà gives its kernel manager a message list of its own, with `shutdown_request` in
+    it; the workshop's list is the one in force: the kernel survives with its widgets."""
+    kernel, page = open_sandbox(served, "grace-app")
+
+    def kernel_pid() -> str:  # a new client each time: a restarted kernel would confuse one
+        runner = KernelRunner(served, kernel)
+        try:
+            return runner.run("import os; print(os.getpid())").strip()
+        finally:
+            runner.close()
+
+    try:
+        pid_before, comms_before = kernel_pid(), page.comms()
+        page.send("shutdown_request", {"restart": False}, channel="control")
+        page.send("shutdown_request", {"restart": True}, channel="shell")
+        page.send("interrupt_request", {}, channel="control")
+        page.send("debug_request", {"type": "request", "seq": 1, "command": "initialize",
+                                    "arguments": {}}, channel="control")
+        page.send("usage_request", {}, channel="control")
+        page.send("history_request", {"output": False, "raw": True, "hist_access_type": "tail",
+                                      "n": 10})
+        heard = page.settle()
+        pid_after, comms_after = kernel_pid(), page.comms()
+    finally:
+        page.close()
+    kinds = [m["header"]["msg_type"] for m in heard]
+    assert not {"shutdown_reply", "interrupt_reply", "debug_reply", "usage_reply",
+                "history_reply"} & set(kinds), kinds
+    assert pid_after == pid_before and comms_after == comms_before and comms_before
+    # over HTTP: no restart or interrupt route, and no DELETE of the kernel
+    xsrf = {"X-XSRFToken": "t", "Cookie": "_xsrf=t"}
+    for method, path in (("DELETE", ""), ("POST", "/restart"), ("POST", "/interrupt")):
+        request = urllib.request.Request(f"{served.base}/api/kernels/{kernel}{path}",
+                                         method=method, data=b"", headers=xsrf)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=KERNEL_REPLY_S)
+        assert refused.value.code in (404, 405), (method, path, refused.value.code)
+    assert served.get(f"/api/kernels/{kernel}")[0] == 200  # still running
+
+
+def test_a_widget_opened_with_incomplete_state_gets_a_short_answer(served: Served) -> None:
+    """A page opening a widget comm ipywidgets cannot use: a `kit-error` on that comm and
+    the comm closed, never a traceback on iopub; the page's widgets are unchanged."""
+    kernel, page = open_sandbox(served, "heidi-app")
+    widget, control = {"version": "2.1.0"}, {"version": "1.0.0"}
+    try:
+        states = page.states()
+        state = next(s for s in states.values() if "ready" in s and "attempts" in s)
+        comms_before = page.comms()
+        opens = {  # comm id: (target, data, metadata)
+            "no-state": ("jupyter.widget", {}, widget),
+            "only-a-name": ("jupyter.widget", {"state": {"_model_name": "AnyModel"},
+                                               "buffer_paths": []}, widget),
+            "no-view-name": ("jupyter.widget", {"state": {
+                k: v for k, v in state.items() if k != "_view_name"}}, widget),
+            "no-version": ("jupyter.widget", {"state": state}, {}),
+            "control-old": ("jupyter.widget.control", {}, {"version": "0.1"}),
+        }
+        for comm_id, (target, data, metadata) in opens.items():
+            page.send("comm_open", {"comm_id": comm_id, "target_name": target, "data": data},
+                      metadata=metadata)
+        page.send("comm_open", {"comm_id": "control", "target_name": "jupyter.widget.control",
+                                "data": {}}, metadata=control)
+        heard = page.settle()  # (ipykernel may run a comm_msg before an earlier comm_open)
+        page.comm("control", {"method": "teleport"})  # the control comm knows request_states
+        heard += page.settle()
+        comms_after = page.comms()
+        assert page.states()  # the page's widgets still answer
+    finally:
+        page.close()
+    text = json.dumps(heard)
+    assert "Traceback" not in text and str(ROOT) not in text and sys.prefix not in text
+    assert "error" not in [m["header"]["msg_type"] for m in heard]
+    errors = {m["content"]["comm_id"]: m["content"]["data"]["content"]["message"]
+              for m in heard if m["header"]["msg_type"] == "comm_msg"
+              and (m["content"]["data"].get("content") or {}).get("kind") == "kit-error"}
+    assert set(errors) == set(opens) | {"control"}, errors
+    assert all(len(message) < 200 for message in errors.values()), errors
+    closed = {m["content"]["comm_id"] for m in heard if m["header"]["msg_type"] == "comm_close"}
+    assert closed == set(opens), closed  # the refused ones; the good control comm stays
+    assert comms_after == comms_before  # no half-made widget left behind
+    stderr = [m["content"]["text"] for m in heard
+              if m["header"]["msg_type"] == "stream" and m["content"]["name"] == "stderr"]
+    assert not stderr, stderr
+
+
 # ---- the facilitator: server-side truth ---------------------------------------------------
 
 def test_facilitator_counts_what_happened_not_what_a_widget_says(served: Served) -> None:
@@ -531,9 +630,12 @@ def test_printed_lines(served: Served) -> None:
         f"http://127.0.0.1:{served.port}/workshop/facilitator?facilitator={FACILITATOR}")
         for line in lines)
     assert any(line.startswith("1 preheated app kernel;") for line in lines)
-    assert lines.count("pool ready: 1 kernel") == 1
+    ready = [line for line in lines if line.startswith("pool ready")]
+    assert len(ready) == 1 and re.fullmatch(POOL_READY, ready[0]), ready
     warming = [line for line in lines if line.startswith("pool warming:")]
-    assert all(re.fullmatch(r"pool warming: 0/1 ready", line) for line in warming)
+    assert warming, "no progress line while the pool warmed"
+    assert all(re.fullmatch(r"pool warming: 0/1 ready, [01] started \(\d+ s\)", line)
+               for line in warming), warming
 
 
 # ---- reset everyone, end workshop (last: they stop the kernels) ---------------------------

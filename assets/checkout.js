@@ -39,27 +39,75 @@ const CHECKOUT_CSS = `
 .kit-checkout #error-message:empty, .kit-checkout #message:empty { display: none; }
 `;
 
-/** "Pay $10.99": the amount is in the currency's smallest unit (cents for usd). */
-function formatAmount(amount, currency) {
+/**
+ * The page's own words (the Payment Element translates its own): English, as in the guide,
+ * and French. `locale` is what you give stripe.elements(): 'auto' is the browser's language.
+ */
+const PAGE_TEXT = {
+  en: {
+    pay: (amount) => `Pay ${amount}`,
+    payWithoutAmount: 'Pay',
+    processing: 'Processing…',
+    paid: 'Paid',
+    succeeded: 'Success! Payment received.',
+    processingStatus: "Payment processing. We'll update you when payment is received.",
+    failed: 'Payment failed. Please try another payment method.',
+    unknown: 'Something went wrong.',
+    unexpected: 'An unexpected error occurred.',
+    tryAnother: 'Try another payment method',
+  },
+  fr: {
+    pay: (amount) => `Payer ${amount}`,
+    payWithoutAmount: 'Payer',
+    processing: 'Traitement en cours…',
+    paid: 'Payé',
+    succeeded: 'Paiement réussi : nous avons bien reçu votre paiement.',
+    processingStatus: 'Paiement en cours de traitement. Nous vous préviendrons dès sa réception.',
+    failed: 'Le paiement a échoué. Veuillez essayer un autre moyen de paiement.',
+    unknown: "Une erreur s'est produite.",
+    unexpected: "Une erreur inattendue s'est produite.",
+    tryAnother: 'Essayer un autre moyen de paiement',
+  },
+};
+
+/** The locale to write in: 'auto' becomes the browser's language ('fr-FR', 'en-US', ...). */
+function pageLocale(locale) {
+  const wanted = !locale || locale === 'auto' ? (navigator.language || 'en-US') : String(locale);
+  try {
+    return Intl.getCanonicalLocales(wanted)[0];
+  } catch (e) { // not a language tag: write in English
+    return 'en-US';
+  }
+}
+
+/** The words for `locale`: French for any French locale, English otherwise. */
+function pageText(locale) {
+  return PAGE_TEXT[pageLocale(locale).slice(0, 2).toLowerCase()] || PAGE_TEXT.en;
+}
+
+/**
+ * "$10.99" in English, "10,99 $US" in French: the browser formats the amount for the locale.
+ * `amount` is in the currency's smallest unit (cents for usd).
+ */
+function formatAmount(amount, currency, locale = 'en-US') {
   const code = String(currency || 'usd').toUpperCase();
-  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: code })
-    .resolvedOptions().maximumFractionDigits;
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: code })
-    .format(amount / 10 ** digits);
+  const format = new Intl.NumberFormat(pageLocale(locale), { style: 'currency', currency: code });
+  return format.format(amount / 10 ** format.resolvedOptions().maximumFractionDigits);
 }
 
 /** status.js: the message for each PaymentIntent status. */
-function statusMessage(status) {
+function statusMessage(status, locale = 'en-US') {
+  const text = pageText(locale);
   switch (status) {
     case 'succeeded':
-      return 'Success! Payment received.';
+      return text.succeeded;
     case 'processing':
-      return "Payment processing. We'll update you when payment is received.";
+      return text.processingStatus;
     case 'requires_payment_method':
       // Redirect your user back to your payment page to attempt collecting payment again.
-      return 'Payment failed. Please try another payment method.';
+      return text.failed;
     default:
-      return 'Something went wrong.';
+      return text.unknown;
   }
 }
 
@@ -83,10 +131,11 @@ async function mountCheckout({
     document.head.appendChild(style);
   }
   container.classList.add('kit-checkout');
+  container.lang = pageLocale(locale);
   container.innerHTML = `
     <form id="payment-form">
       <div id="payment-element"><!-- Elements will create form elements here --></div>
-      <button id="submit" type="submit" disabled>Pay</button>
+      <button id="submit" type="submit" disabled></button>
       <div id="error-message" role="alert"><!-- Display error message to your customers here --></div>
       <div id="message" role="status"></div>
     </form>`;
@@ -100,8 +149,16 @@ async function mountCheckout({
 
   // The Pay button shows the amount, read from the PaymentIntent with the publishable key.
   const { paymentIntent: intent, error: retrieveError } = await stripe.retrievePaymentIntent(clientSecret);
-  const payLabel = intent ? `Pay ${formatAmount(intent.amount, intent.currency)}` : 'Pay';
-  submitButton.textContent = payLabel;
+  // The button says 'pay', 'processing' or 'paid', in the page's language (which can change).
+  let button = 'pay';
+  const showButton = (state) => {
+    const text = pageText(locale);
+    button = state;
+    submitButton.textContent = state === 'processing' ? text.processing
+      : state === 'paid' ? text.paid
+      : intent ? text.pay(formatAmount(intent.amount, intent.currency, locale)) : text.payWithoutAmount;
+  };
+  showButton('pay');
   if (retrieveError) errorMessage.textContent = retrieveError.message;
 
   // Initialize Elements with both client secrets: the CustomerSession's one is what makes the
@@ -140,7 +197,7 @@ async function mountCheckout({
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     submitButton.disabled = true;
-    submitButton.textContent = 'Processing…';
+    showButton('processing');
     errorMessage.textContent = '';
     message.textContent = '';
 
@@ -159,12 +216,12 @@ async function mountCheckout({
       // (a declined card) or a validation error (incomplete details) is meant for your
       // customer; any other error is for you, the developer, so the customer sees a generic
       // message (the whole error is still reported below).
-      errorMessage.textContent = customerErrorMessage(error);
+      errorMessage.textContent = customerErrorMessage(error, locale);
     }
     if (error && error.type === 'validation_error') {
       // Nothing reached Stripe: let the customer fix the form.
       submitButton.disabled = false;
-      submitButton.textContent = payLabel;
+      showButton('pay');
       report('outcome', { payment_intent_id: intent ? intent.id : null, status: null, error: errorReport(error) });
       return;
     }
@@ -172,11 +229,11 @@ async function mountCheckout({
     // status.js: ask Stripe for the PaymentIntent and show a message per status.
     const { paymentIntent, error: statusError } = await stripe.retrievePaymentIntent(clientSecret);
     const status = paymentIntent ? paymentIntent.status : null;
-    message.textContent = statusError ? statusError.message : statusMessage(status);
+    message.textContent = statusError ? statusError.message : statusMessage(status, locale);
 
     const finished = status === 'succeeded' || status === 'processing' || status === 'requires_capture';
     submitButton.disabled = finished;
-    submitButton.textContent = finished ? 'Paid' : payLabel;
+    showButton(finished ? 'paid' : 'pay');
     report('outcome', {
       payment_intent_id: paymentIntent ? paymentIntent.id : intent ? intent.id : null,
       status,
@@ -188,6 +245,13 @@ async function mountCheckout({
     stripe,
     elements,
     paymentElement,
+    /** Another language for the element and the page's words (the button follows). */
+    setLocale(next) {
+      locale = next || 'auto';
+      container.lang = pageLocale(locale);
+      elements.update({ locale });
+      showButton(button);
+    },
     destroy() {
       paymentElement.destroy();
       container.replaceChildren();
@@ -201,9 +265,10 @@ async function mountCheckout({
  * `?payment_intent=…&payment_intent_client_secret=…&redirect_status=…` added. This page reads
  * the PaymentIntent with the publishable key and says how the payment went.
  *
- * showStatusPage({Stripe, publishableKey, url, container, report, onRetry})
+ * showStatusPage({Stripe, publishableKey, url, container, report, onRetry, locale})
  *   url       the return URL the customer landed on (a real page: window.location.href)
  *   onRetry   optional: offered as "Try another payment method" when the payment failed
+ *   locale    optional: the language of the page's words, as for mountCheckout
  */
 async function showStatusPage({
   Stripe,
@@ -212,8 +277,11 @@ async function showStatusPage({
   container,
   report = () => {},
   onRetry,
+  locale = 'auto',
 }) {
+  const text = pageText(locale);
   container.classList.add('kit-checkout');
+  container.lang = pageLocale(locale);
   container.innerHTML = `
     <div id="status-page">
       <div id="message" role="status"></div>
@@ -232,14 +300,14 @@ async function showStatusPage({
   // Retrieve the PaymentIntent
   const { paymentIntent, error } = await stripe.retrievePaymentIntent(clientSecret);
   // Inspect the PaymentIntent `status` to indicate the status of the payment to your customer.
-  message.innerText = error ? error.message : statusMessage(paymentIntent.status);
+  message.innerText = error ? error.message : statusMessage(paymentIntent.status, locale);
 
   if (paymentIntent && paymentIntent.status === 'requires_payment_method' && onRetry) {
     // "Redirect your user back to your payment page to attempt collecting payment again"
     const again = document.createElement('button');
     again.id = 'submit';
     again.type = 'button';
-    again.textContent = 'Try another payment method';
+    again.textContent = text.tryAnother;
     again.style.marginTop = '16px';
     again.addEventListener('click', () => onRetry());
     container.querySelector('#status-page').appendChild(again);
@@ -258,9 +326,9 @@ async function showStatusPage({
  * What to tell the customer about a confirmPayment error: Stripe's message for `card_error`
  * and `validation_error`, a generic one for every other type (an API or integration error).
  */
-function customerErrorMessage(error) {
+function customerErrorMessage(error, locale = 'en-US') {
   if (error.type === 'card_error' || error.type === 'validation_error') return error.message;
-  return 'An unexpected error occurred.';
+  return pageText(locale).unexpected;
 }
 
 /** The parts of a Stripe error worth showing to the notebook (never a client secret). */

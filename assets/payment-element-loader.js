@@ -106,8 +106,19 @@ function deliverMessages(model) {
   model.comm.on_msg((msg) => base._handle_comm_msg.call(model, msg));
 }
 
+/** The loader's words: French for a French locale (the widget's `locale`, 'auto': the browser's). */
+function loaderText(model) {
+  const locale = model.get('locale');
+  const language = !locale || locale === 'auto' ? navigator.language || 'en' : String(locale);
+  return /^fr\b/i.test(language)
+    ? { loading: 'Chargement du formulaire de paiement…', retry: 'Réessayer',
+      failed: "Le formulaire de paiement n'a pas pu se charger", silent: "le noyau Python n'a pas répondu à temps" }
+    : { loading: 'Loading the payment form…', retry: 'Retry',
+      failed: 'The payment form could not load', silent: 'the Python kernel did not answer in time' };
+}
+
 /** A visible message with a Retry button (also what the main module uses when it cannot start). */
-function showProblem(el, text, retry) {
+function showProblem(el, text, retry, retryLabel = 'Retry') {
   const box = document.createElement('div');
   box.className = 'kit-payment-element__problem';
   box.setAttribute('role', 'alert');
@@ -118,7 +129,7 @@ function showProblem(el, text, retry) {
   message.textContent = text;
   const button = document.createElement('button');
   button.type = 'button';
-  button.textContent = 'Retry';
+  button.textContent = retryLabel;
   button.addEventListener('click', () => { box.remove(); retry(); });
   box.append(message, button);
   el.appendChild(box);
@@ -129,10 +140,11 @@ function render({ model, el, experimental }) {
   deliverMessages(model);
   let gone = false;
   let cleanup = null;
+  const words = loaderText(model);
   const waiting = document.createElement('p');
   waiting.className = 'kit-payment-element__loading';
   waiting.style.cssText = 'font-family:sans-serif;font-size:14px;color:#6d6e78';
-  waiting.textContent = 'Loading the payment form…';
+  waiting.textContent = words.loading;
 
   async function start() {
     el.appendChild(waiting);
@@ -146,9 +158,9 @@ function render({ model, el, experimental }) {
     waiting.remove();
     if (gone) return;
     const why = err && err.name === 'TimeoutError'
-      ? 'the Python kernel did not answer in time'
+      ? words.silent
       : String((err && err.message) || err);
-    showProblem(el, `The payment form could not load (${why}).`, () => start().catch(failed));
+    showProblem(el, `${words.failed} (${why}).`, () => start().catch(failed), words.retry);
   }
 
   start().catch(failed);

@@ -33,6 +33,32 @@ const IN_PLACE_TYPES = ['card', 'link', 'us_bank_account', 'sepa_debit', 'acss_d
 
 class StripeJsLoadError extends Error {}
 
+// The widget's own words, in the page's language (checkout.js: pageLocale, PAGE_TEXT).
+const WIDGET_TEXT = {
+  en: {
+    redirectNote: 'This payment method redirects to another site, which would take this ' +
+      'notebook away. Try it on a web page (the served checkout page) instead; here, pay by card.',
+    serverProblem: 'The server could not handle a request: ',
+    unknownError: 'unknown error',
+    kernelSilent: 'The Python kernel did not answer. Is the notebook still running?',
+    couldNotStart: 'The payment form could not start: ',
+    retry: 'Retry',
+  },
+  fr: {
+    redirectNote: 'Ce moyen de paiement redirige vers un autre site, ce qui ferait quitter ce ' +
+      'notebook. Essayez-le sur une page web (la page de paiement servie) ; ici, payez par carte.',
+    serverProblem: "Le serveur n'a pas pu traiter une demande : ",
+    unknownError: 'erreur inconnue',
+    kernelSilent: "Le noyau Python n'a pas répondu. Le notebook est-il toujours en cours d'exécution ?",
+    couldNotStart: "Le formulaire de paiement n'a pas pu démarrer : ",
+    retry: 'Réessayer',
+  },
+};
+
+function widgetText(locale) {
+  return WIDGET_TEXT[pageLocale(locale).slice(0, 2).toLowerCase()] || WIDGET_TEXT.en;
+}
+
 /** Load https://js.stripe.com/v3/ once per page, as the guide's <script> tag would. */
 function loadStripeJs() {
   if (window.Stripe && !window.Stripe.standin) return Promise.resolve(window.Stripe);
@@ -88,6 +114,7 @@ function render({ model, el, experimental, showProblem }) {
   let config = null;
   let Stripe = null;
   let gone = false;
+  const text = () => widgetText(model.get('locale'));
 
   function save(values) {
     if (gone) return;
@@ -131,8 +158,7 @@ function render({ model, el, experimental, showProblem }) {
       note.className = 'kit-payment-element__redirect-note';
       note.setAttribute('role', 'note');
       note.style.cssText = 'font-family:sans-serif;font-size:14px;color:#6d6e78;margin:8px 0';
-      note.textContent = 'This payment method redirects to another site, which would take this ' +
-        'notebook away. Try it on a web page (the served checkout page) instead; here, pay by card.';
+      note.textContent = text().redirectNote;
       container.querySelector('#payment-element').after(note);
     }
     if (note) note.hidden = !redirecting;
@@ -151,6 +177,7 @@ function render({ model, el, experimental, showProblem }) {
       container,
       report,
       onRetry: () => { mount().catch(showFatal); },
+      locale: model.get('locale') || 'auto',
     });
   }
 
@@ -200,7 +227,7 @@ function render({ model, el, experimental, showProblem }) {
     if (checkout) checkout.paymentElement.update({ layout: model.get('layout_type') });
   };
   const onLocale = () => {
-    if (checkout) checkout.elements.update({ locale: model.get('locale') || 'auto' });
+    if (checkout) checkout.setLocale(model.get('locale') || 'auto');
   };
   model.on('change:appearance', onAppearance);
   model.on('change:layout_type', onLayout);
@@ -217,20 +244,21 @@ function render({ model, el, experimental, showProblem }) {
       notice.className = 'kit-payment-element__notice';
       container.prepend(notice);
     }
-    notice.textContent = `The server could not handle a request: ${String(msg.message || 'unknown error')}`;
+    notice.textContent = text().serverProblem + String(msg.message || text().unknownError);
   };
   model.on('msg:custom', onServerMessage);
 
   function showFatal(err) {
-    const text = err && err.name === 'TimeoutError'
-      ? 'The Python kernel did not answer. Is the notebook still running?'
+    const why = err && err.name === 'TimeoutError'
+      ? text().kernelSilent
       : String((err && err.message) || err);
     if (checkout) { checkout.destroy(); checkout = null; }
     container.replaceChildren();
-    const message = err instanceof StripeJsLoadError ? text : `The payment form could not start: ${text}`;
+    const message = err instanceof StripeJsLoadError ? why : text().couldNotStart + why;
     const retry = () => { container.replaceChildren(); start().catch(showFatal); };
-    if (showProblem) showProblem(container, message, retry).classList.add('kit-payment-element__fatal');
-    else {
+    if (showProblem) {
+      showProblem(container, message, retry, text().retry).classList.add('kit-payment-element__fatal');
+    } else {
       const alert = document.createElement('div');
       alert.setAttribute('role', 'alert');
       alert.className = 'kit-payment-element__fatal';
@@ -238,7 +266,7 @@ function render({ model, el, experimental, showProblem }) {
       container.appendChild(alert);
     }
     save({ error: { type: err instanceof StripeJsLoadError ? 'stripe_js_load_error' : 'widget_error',
-      code: null, decline_code: null, message: text } });
+      code: null, decline_code: null, message: why } });
   }
 
   start().catch(showFatal);

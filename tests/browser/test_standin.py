@@ -823,14 +823,15 @@ def test_french_locale(page: Any) -> None:
     for label in ("Numéro de carte", "Date d'expiration", "Code de sécurité", "Pays", "Code postal"):
         assert page.get_by_label(label, exact=True).count() == 1, label
     page.get_by_label("Numéro de carte").fill("4242")
-    page.get_by_role("button", name="Pay $10.99").click()
+    pay = page.get_by_role("button", name="Payer 10,99\u00a0$US")  # the page's words too
+    pay.click()
     page.get_by_text("Votre numéro de carte est incomplet.").first.wait_for()
     assert events(page, "outcome")[-1]["error"]["message"] == "Votre numéro de carte est incomplet."
     page.get_by_label("Numéro de carte").fill("4000000000000002")
     page.get_by_label("Date d'expiration").fill("12 / 34")
     page.get_by_label("Code de sécurité").fill("123")
     page.get_by_label("Code postal").fill("94103")
-    page.get_by_role("button", name="Pay $10.99").click()
+    pay.click()
     page.get_by_text("Votre carte a été refusée.").wait_for()
 
 
@@ -838,6 +839,10 @@ def test_locale_switch_after_mount(page: Any) -> None:
     mount(page, locale="en")
     page.evaluate("window.checkout.elements.update({locale: 'fr'})")
     page.get_by_role("radio", name="Carte", exact=True).wait_for()
+    page.evaluate("window.checkout.setLocale('fr')")  # the page's words follow (the widget's way)
+    page.get_by_role("button", name="Payer 10,99\u00a0$US").wait_for()
+    page.evaluate("window.checkout.setLocale('en')")
+    page.get_by_role("button", name="Pay $10.99").wait_for()
 
 
 def test_payment_method_order_and_default_values(page: Any) -> None:

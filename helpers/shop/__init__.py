@@ -10,7 +10,12 @@ Modules, each named after what it holds: `app` (`create_app`), `routes`, `accoun
 signed-in user and their Stripe Customer), `cart` (the amount, computed on the server),
 `orders` (an order per checkout attempt), `webhooks` (verifying a delivery), `modes` (offline
 emulator or test mode), `webhook_endpoint` (offline: the shop's endpoint, kept across
-restarts), `server` (`start()`: serve it from a thread), `templates/`, `static/`.
+restarts), `catch_up` (at each start, the events missed while the shop was down, from the
+Events API), `server` (`start()`: serve it from a thread), `templates/`, `static/`.
+
+No payment is lost to a restart: an event accepted but not yet handled waits in the database's
+inbox; one whose delivery is still being retried reaches the kept endpoint; and one whose
+retries ran out while the shop was down is fetched by the catch-up. Each is fulfilled once.
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
           f"  webhooks   POST {shop.url}/webhook\n"
           f"  orders     {shop.url}/orders\n"
           "Ctrl-C to stop.", flush=True)
+    if shop.caught_up is not None and shop.caught_up.accepted:
+        print(f"  caught up  {len(shop.caught_up.accepted)} event(s) missed while the shop was"
+              " down (from the Events API)", flush=True)
     signal.signal(signal.SIGTERM, _stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
         shop.wait()

@@ -52,7 +52,7 @@ def create_app(*, stripe_client: stripe.StripeClient, publishable_key: str, webh
     app.extensions["shop"] = Services(
         stripe=stripe_client, publishable_key=publishable_key, webhook_secret=webhook_secret,
         stripe_js_url=stripe_js_url, mode=mode, accounts=Accounts(database, stripe_client),
-        orders=Orders(database), book=book)
+        orders=Orders(database), book=book, database=database)
     app.extensions["shop"].fulfil()  # events accepted before a restart
     app.register_blueprint(bp)
     csrf.init_app(app)

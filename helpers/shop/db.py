@@ -1,5 +1,5 @@
 """The shop's own tables (who is whose Stripe customer, which orders were started, offline its
-webhook endpoint) in SQLite.
+webhook endpoint, how far the catch-up on missed events has got) in SQLite.
 
 One connection shared by the request threads, behind a lock: small, and safe for a demo
 server. The fulfilment tables (`helpers.fulfilment.OrderBook`) live in the same file.
@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS shop_orders (
 CREATE TABLE IF NOT EXISTS webhook_endpoint (  -- offline: the one the shop keeps (one row)
     slot INTEGER PRIMARY KEY CHECK (slot = 1), endpoint_id TEXT NOT NULL,
     secret TEXT NOT NULL, marker TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_watermark (  -- catch_up: the newest event it saw (one row)
+    slot INTEGER PRIMARY KEY CHECK (slot = 1), created INTEGER NOT NULL);
 """
 
 

@@ -16,12 +16,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import stripe
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import DEFAULT_DB, create_app
+from .catch_up import CatchUp
 from .db import Database
 from .modes import Mode, from_environment
+from .services import log
 
 
 class RunningShop:
@@ -33,6 +36,7 @@ class RunningShop:
         self.mode = mode.name
         self.url = url
         self.emulator_url = mode.api_base if mode.name == "emulator" else None
+        self.caught_up: CatchUp | None = None  # what the catch-up at start did
         self._mode = mode
         self._thread = threading.Thread(target=server.serve_forever, name="shop",
                                         daemon=True)
@@ -50,6 +54,11 @@ class RunningShop:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def catch_up(self) -> CatchUp:
+        """Fetch and fulfil the events missed while no delivery reached the shop (`start()`
+        runs it once; safe to run again at any time: nothing is fulfilled twice)."""
+        return self.app.extensions["shop"].catch_up()
 
     def wait(self) -> None:
         """Block until the shop stops (Ctrl-C in a terminal)."""
@@ -83,8 +92,10 @@ def start(host: str = "127.0.0.1", port: int = 4242, db: str | Path = DEFAULT_DB
           quiet: bool = True) -> RunningShop:
     """Serve the shop on host:port (port 0: a free one) until `.stop()`.
 
-    `db` holds the shop's accounts, orders and fulfilment; `emulator_db` the offline Stripe's
-    state (default: next to `db`, `<name>-emulator.sqlite3`); `emulator_url` uses a running
+    Once it serves, it catches up on the events it missed while it was down (`catch_up`:
+    Stripe's retries end after three days, the emulator's after seconds). `db` holds the shop's
+    accounts, orders and fulfilment; `emulator_db` the offline Stripe's state (default: next to
+    `db`, `<name>-emulator.sqlite3`); `emulator_url` uses a running
     `python -m helpers.emulator serve` instead of starting one.
     """
     db = Path(db)
@@ -113,4 +124,13 @@ def start(host: str = "127.0.0.1", port: int = 4242, db: str | Path = DEFAULT_DB
         server.server_close()
         raise
     server.app = app  # werkzeug's handler serves `server.app`
-    return RunningShop(server, app, mode, url)
+    shop = RunningShop(server, app, mode, url)
+    try:  # serving already: retries that arrive meanwhile are answered (once each)
+        shop.caught_up = shop.catch_up()
+    except stripe.StripeError as problem:  # the shop still starts; the next start tries again
+        log.warning("could not catch up on missed events (%s); they are fetched at the next"
+                    " start, or call shop.catch_up()", problem.user_message or problem)
+    except BaseException:
+        shop.stop()
+        raise
+    return shop

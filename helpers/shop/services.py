@@ -9,6 +9,8 @@ import stripe
 
 from ..fulfilment import OrderBook
 from .accounts import Accounts
+from .catch_up import CatchUp, catch_up
+from .db import Database
 from .orders import Orders
 
 log = logging.getLogger("helpers.shop")
@@ -24,6 +26,7 @@ class Services:
     accounts: Accounts
     orders: Orders
     book: OrderBook  # fulfilment: orders paid, e-mails to send, exactly once
+    database: Database  # the shop's own tables (the catch-up's watermark among them)
 
     def fulfil(self) -> None:
         """Handle every accepted event (the slow part, after the 2xx has gone)."""
@@ -32,3 +35,13 @@ class Services:
                 log.info("%s: %s", event_id, outcome)
         except Exception:  # the events stay in the inbox: the next delivery or restart retries
             log.exception("fulfilment stopped; the inbox keeps what is left")
+
+    def catch_up(self) -> CatchUp:
+        """Fetch the events missed while no delivery reached the shop (from the Events API,
+        since the last catch-up: see `catch_up`), then fulfil them. Safe to run any time, as
+        often as you like; raises stripe.StripeError if Stripe cannot be reached."""
+        done = catch_up(self.stripe, self.database, self.book)
+        if done.accepted:
+            log.info("caught up on %d missed event(s)", len(done.accepted))
+        self.fulfil()
+        return done

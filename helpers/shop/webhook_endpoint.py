@@ -8,6 +8,8 @@ as you would with a real endpoint, the shop creates it once and keeps it: its id
 secret (which only `create` returns) are stored in the shop's SQLite database, each start
 retrieves it and reuses it (moving it if the shop's address changed), and nothing deletes it.
 It is created again only when it is gone (another emulator database, deleted by hand).
+Retries do end, though (after three days live, seconds on the emulator): what they could not
+deliver, the shop fetches from the Events API when it starts again (`catch_up`).
 """
 
 from __future__ import annotations

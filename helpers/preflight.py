@@ -51,7 +51,7 @@ BACK_TO_EMULATOR = (
 PUBLISHABLE_REFUSAL = "publishable api key"  # in Stripe's refusal of a valid publishable key
 ADVICE_WIDTH = 96  # characters per line of the advice a stopped cell shows
 STOPPED_HERE = ("The notebook stopped at this cell: the cells below need a backend that works. "
-                "Fix the above, then run this cell again.")
+                "Once that is fixed, run the notebook again from here.")
 
 
 class SetupStopped(Exception):

@@ -101,6 +101,34 @@ def test_bad_messages_get_a_short_answer_not_a_traceback(widget: Any, bad: Any,
     assert widget.value == 0
 
 
+@pytest.mark.parametrize("name", boundary.COMM_LOGGERS)
+def test_comm_errors_reach_the_page_as_one_line(name: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the comm package logs (a kernel forwards it to the page) loses its traceback,
+    which goes to the server's terminal instead."""
+    import io
+    import logging
+
+    told: list[str] = []
+    monkeypatch.setattr(boundary, "log_to_server", told.append)
+    logger = logging.getLogger(name)
+    monkeypatch.setattr(logger, "filters", [])  # restored after the test
+    page = io.StringIO()
+    handler = logging.StreamHandler(page)
+    logger.addHandler(handler)
+    try:
+        boundary._one_line_comm_logs()
+        try:
+            raise KeyError(f"state, in {boundary.REPO_ROOT}/helpers/x.py")
+        except KeyError:
+            logger.error("Exception opening comm with target: %s", "jupyter.widget",
+                         exc_info=True)
+    finally:
+        logger.removeHandler(handler)
+    assert page.getvalue() == "Exception opening comm with target: jupyter.widget\n"
+    assert len(told) == 1 and "Traceback" in told[0] and "KeyError" in told[0]
+
+
 def test_scrub_removes_this_machines_paths() -> None:
     text = f"KeyError in {boundary.REPO_ROOT}/helpers/x.py and {sys.prefix}/lib/y.py, /etc/z/w"
     scrubbed = boundary.scrub(text)

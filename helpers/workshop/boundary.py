@@ -264,12 +264,16 @@ class _OneLineLogs:
         return True
 
 
+COMM_LOGGERS = ("Comm", "ipykernel.comm")  # the comm package's, and ipykernel's comm_open
+
+
 def _one_line_comm_logs() -> None:
     import logging
 
-    logger = logging.getLogger("Comm")
-    if not any(isinstance(f, _OneLineLogs) for f in logger.filters):
-        logger.addFilter(_OneLineLogs())
+    for name in COMM_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OneLineLogs) for f in logger.filters):
+            logger.addFilter(_OneLineLogs())
 
 
 def _short_tracebacks(shell: Any) -> None:

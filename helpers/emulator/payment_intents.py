@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import challenge_page, charges, payment_methods, search, test_banks, timers
+from . import (
+    challenge_page,
+    charges,
+    payment_intent_updates,
+    payment_methods,
+    search,
+    test_banks,
+    timers,
+)
 from .context import Context, list_envelope, public
 from .errors import StripeError, unexpected_state
 from .routing import route
@@ -188,9 +196,10 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 @route("POST", "/v1/payment_intents/{id}", "PaymentIntentModifyParams")
 def update(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
     pi = ctx.get("payment_intent", id)
-    if pi["status"] in ("succeeded", "canceled", "processing", "requires_capture"):
+    refused = payment_intent_updates.refused_field(params, pi["status"])
+    if refused is not None:  # checked per field, as Stripe does (payment_intent_updates.py)
         raise unexpected_state(
-            f"You cannot update this PaymentIntent because it has a status of {pi['status']}.",
+            payment_intent_updates.refusal_message(refused, pi["status"]), param=refused,
             payment_intent=for_key(ctx, pi),
         )
     if "amount" in params:
@@ -202,6 +211,8 @@ def update(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
         if params["customer"]:
             ctx.require("customer", params["customer"], "customer")
         pi["customer"] = params["customer"] or None
+    if "capture_method" in params:
+        pi["capture_method"] = params["capture_method"] or "automatic_async"
     for key in ("description", "receipt_email", "setup_future_usage", "shipping",
                 "statement_descriptor", "statement_descriptor_suffix"):
         if key in params:

@@ -69,7 +69,7 @@ def test_retrieve_update_list(client: stripe.StripeClient) -> None:
     assert client.v1.refunds.retrieve(r1.id).amount == 100
     updated = client.v1.refunds.update(r1.id, {"metadata": {"note": "late parcel"}})
     assert updated.metadata["note"] == "late parcel"
-    assert event_types(client)[-1] == "refund.updated"
+    assert event_types(client)[-2:] == ["refund.updated", "charge.refund.updated"]
     assert [r.id for r in client.v1.refunds.list().data] == [r2.id, r1.id]
     assert [r.id for r in client.v1.refunds.list({"payment_intent": one.id}).data] == [r1.id]
     assert [r.id for r in client.v1.refunds.list({"charge": two.latest_charge}).data] == [r2.id]
@@ -84,7 +84,7 @@ def test_pending_refund_card_settles_later(emulator: Emulator,
     assert refund.status == "pending"
     emulator.advance_clock(SETTLE_SECONDS + 1)
     assert client.v1.refunds.retrieve(refund.id).status == "succeeded"
-    assert event_types(client)[-1] == "refund.updated"
+    assert event_types(client)[-2:] == ["refund.updated", "charge.refund.updated"]
 
 
 def test_refund_fail_card_fails_after_looking_successful(emulator: Emulator,
@@ -95,7 +95,8 @@ def test_refund_fail_card_fails_after_looking_successful(emulator: Emulator,
     emulator.advance_clock(SETTLE_SECONDS + 1)
     failed = client.v1.refunds.retrieve(refund.id)
     assert failed.status == "failed" and failed.failure_reason == "expired_or_canceled_card"
-    assert event_types(client)[-2:] == ["refund.updated", "refund.failed"]
+    assert event_types(client)[-3:] == ["refund.updated", "charge.refund.updated",
+                                        "refund.failed"]
     charge = client.v1.charges.retrieve(pi.latest_charge)
     assert charge.amount_refunded == 0 and charge.refunded is False
     # the money was not given back, so it can be refunded again

@@ -16,6 +16,8 @@ Behaviour (API 2026-10-28.endive; fields and params from stripe-python 16.1 `_re
   `failure_reason = expired_or_canceled_card` (`refund.updated`, `refund.failed`), and the
   amount is no longer counted as refunded on the charge. "Later" is SETTLE_SECONDS on the
   emulator clock (Stripe's delay is UNCONFIRMED).
+- Every change to a refund (update, settling, cancel) sends `refund.updated` and
+  `charge.refund.updated` (emit_updated() cites Stripe's event list).
 - Cancel: "Cancels a refund with a status of requires_action. You can't cancel refunds in
   other states." (SP `Refund.cancel` docstring). Card refunds never need customer action, so
   on the emulator every cancel is refused with that reason.
@@ -158,6 +160,20 @@ def _update_charge(ctx: Context, charge: dict[str, Any], refunded: int) -> dict[
     return ctx.save(charge)
 
 
+def emit_updated(ctx: Context, refund: dict[str, Any], previous: dict[str, Any]) -> None:
+    """A refund changed: `refund.updated`, and `charge.refund.updated` for a refund of a charge.
+
+    Stripe's event types (docs.stripe.com/api/refunds, "Events"; API 2026-10-28.endive):
+    charge.refund.updated "Occurs whenever a refund is updated on selected payment methods.
+    For updates on all refunds, listen to refund.updated instead." Both carry the refund.
+    Which payment methods are "selected" is UNCONFIRMED: the emulator refunds only charges
+    (cards, bank debits) and sends both for all of them. The order of the two is UNCONFIRMED.
+    """
+    ctx.emit("refund.updated", refund, previous)
+    if refund.get("charge"):
+        ctx.emit("charge.refund.updated", refund, previous)
+
+
 def settle(ctx: Context, action: dict[str, Any]) -> None:
     """A timer fired: a pending refund succeeds, or a refund of the failure card fails."""
     refund = ctx.store.get(ctx.account, action.get("refund") or "", "refund")
@@ -170,14 +186,14 @@ def settle(ctx: Context, action: dict[str, Any]) -> None:
         previous["pending_reason"] = refund["pending_reason"]
         refund.update(status="succeeded", pending_reason=None)
         ctx.save(refund)
-        ctx.emit("refund.updated", refund, previous)
+        emit_updated(ctx, refund, previous)
         return
     previous["failure_reason"] = None
     refund.update(status="failed", failure_reason="expired_or_canceled_card")
     ctx.save(refund)
     charge = ctx.get("charge", refund["charge"], "charge")
     _update_charge(ctx, charge, refunded_so_far(ctx, charge))
-    ctx.emit("refund.updated", refund, previous)
+    emit_updated(ctx, refund, previous)
     ctx.emit("refund.failed", refund)
 
 
@@ -204,7 +220,7 @@ def update(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
                     merged[key] = value
             refund["metadata"] = merged
         ctx.save(refund)
-        ctx.emit("refund.updated", refund, previous)
+        emit_updated(ctx, refund, previous)
     return refund
 
 
@@ -240,7 +256,7 @@ def cancel(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
     ctx.save(refund)
     charge = ctx.get("charge", refund["charge"], "charge")
     _update_charge(ctx, charge, refunded_so_far(ctx, charge))
-    ctx.emit("refund.updated", refund, previous)
+    emit_updated(ctx, refund, previous)
     return refund
 
 

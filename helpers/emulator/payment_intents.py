@@ -220,6 +220,7 @@ def update(ctx: Context, params: dict[str, Any], id: str) -> dict[str, Any]:
     if "metadata" in params:
         pi["metadata"] = {**pi["metadata"], **(params["metadata"] or {})}
     if "payment_method" in params:
+        pi["_kit"].pop("authenticated", None)  # a new attempt (UNCONFIRMED for the same PM)
         if params["payment_method"]:
             pm = payment_methods.resolve(ctx, params["payment_method"])
             payment_methods.ensure_customer_owns(ctx, pm, pi["customer"], "payment_method")
@@ -303,6 +304,10 @@ def _confirm(ctx: Context, pi: dict[str, Any], params: dict[str, Any]) -> dict[s
     pi["_kit"]["confirmations"] = pi["_kit"].get("confirmations", 0) + 1
     pi["_kit"]["return_url"] = params.get("return_url")
     pi["_kit"]["off_session"] = off_session
+    # Manual confirmation: the customer's completed action (3-D Secure, a bank redirect) counts
+    # for this payment method at this confirmation only; it is used up here either way.
+    if pi["_kit"].pop("authenticated", None) == pm["id"]:
+        return _after_action(ctx, pi, pm)
     if pm["type"] in test_banks.REDIRECT_TYPES:
         if not params.get("return_url"):
             raise StripeError(400, f"A return_url must be specified to confirm a {pm['type']}"
@@ -478,15 +483,25 @@ def complete_action(ctx: Context, pi: dict[str, Any], outcome: Any) -> dict[str,
         ctx.emit("payment_intent.payment_failed", pi)
         return pi
     if pi["confirmation_method"] == "manual":
+        # Stripe: "a manual-confirmation PI returns to requires_confirmation and must be
+        # confirmed again with the secret key" (SP confirm docstring, reference §2). That
+        # confirm completes this authenticated attempt rather than asking again.
+        pi["_kit"]["authenticated"] = pm["id"]
         pi["status"] = "requires_confirmation"
         return ctx.save(pi)
+    try:
+        return _after_action(ctx, pi, pm)
+    except StripeError:  # declined after authenticating: the intent records it, page goes on
+        return pi
+
+
+def _after_action(ctx: Context, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
+    """The customer completed the action: the payment goes through, or the card declines
+    (…3178, …1629 authenticate, then decline: docs.stripe.com/testing). Raises a 402 on a
+    decline, as a confirm does."""
     card = payment_methods.test_card_of(pm)
     if card is not None and card.after_auth != "succeed":
-        try:
-            _fail(ctx, pi, pm, "card_declined", card.after_auth)
-        except StripeError:
-            pass
-        return pi
+        return _fail(ctx, pi, pm, "card_declined", card.after_auth)
     return _succeed(ctx, pi, pm)
 
 

@@ -381,12 +381,39 @@ var KitStripeStandin = (function () {
     'Germany': 'Allemagne', 'Netherlands': 'Pays-Bas', 'Belgium': 'Belgique', 'Spain': 'Espagne',
     'Italy': 'Italie', 'Australia': 'Australie', 'Japan': 'Japon', 'Austria': 'Autriche',
     'Authorize test payment': 'Autoriser le paiement de test', 'Fail test payment': 'Faire échouer le paiement de test',
+    // The test bank page and the 3-D Secure test page, drawn by the stand-in in the element.
+    'TEST MODE': 'MODE TEST',
+    'Stripe would now send your customer to their bank to authorize saving this method for future payments. Choose how it ends.':
+      "Stripe enverrait maintenant votre client vers sa banque pour autoriser l'enregistrement de ce moyen de paiement pour de futurs paiements. Choisissez l'issue.",
+    'Offline stand-in for the bank redirect: the notebook page stays where it is.':
+      'Remplaçant hors ligne de la redirection vers la banque : la page du notebook reste où elle est.',
+    '3D Secure 2 test authentication': 'Authentification de test 3D Secure 2',
+    'Complete authentication': "Terminer l'authentification", 'Fail authentication': "Faire échouer l'authentification",
+    'Offline stand-in for the 3D Secure test page.': 'Remplaçant hors ligne de la page de test 3D Secure.',
   };
   var FR_PATTERNS = [
     [/^Expires (\d\d\/\d\d)$/, 'Expire le $1'],
     [/^Remove (.+)\? You can add it again later\.$/, 'Supprimer $1 ? Vous pourrez l’ajouter à nouveau.'],
     [/^Remove (.+)$/, 'Supprimer $1'],
+    [/^(.+) test payment page$/, 'Page de paiement de test $1'],
+    [/^Stripe would now send your customer to their bank to authorize this payment\. Choose how the test payment ends\.$/,
+      "Stripe enverrait maintenant votre client vers sa banque pour autoriser ce paiement. Choisissez l'issue du paiement de test."],
+    [/^Stripe would now send your customer to their bank to authorize (.+)\. Choose how the test payment ends\.$/,
+      "Stripe enverrait maintenant votre client vers sa banque pour autoriser $1. Choisissez l'issue du paiement de test."],
+    [/^You are saving this card for future payments \(nothing is charged now\)\. Your bank would now ask you to confirm it is you\. Choose what happens\.$/,
+      "Vous enregistrez cette carte pour de futurs paiements (rien n'est débité maintenant). Votre banque vous demanderait maintenant de confirmer votre identité. Choisissez la suite."],
+    [/^This is a test payment\. Your bank would now ask you to confirm it is you\. Choose what happens\.$/,
+      'Ceci est un paiement de test. Votre banque vous demanderait maintenant de confirmer votre identité. Choisissez la suite.'],
+    [/^This is a test payment of (.+)\. Your bank would now ask you to confirm it is you\. Choose what happens\.$/,
+      'Ceci est un paiement de test de $1. Votre banque vous demanderait maintenant de confirmer votre identité. Choisissez la suite.'],
   ];
+
+  /** An amount in the currency's smallest unit, written by the browser for `locale` ('en' or 'fr'). */
+  function formatMoney(amount, currency, locale) {
+    var format = new Intl.NumberFormat(locale === 'fr' ? 'fr' : 'en-US',
+      { style: 'currency', currency: String(currency || 'usd').toUpperCase() });
+    return format.format(amount / Math.pow(10, format.resolvedOptions().maximumFractionDigits));
+  }
 
   /** Translate one English text of the element into `locale` ('en' or 'fr'). */
   function tr(text, locale) {
@@ -1628,7 +1655,7 @@ var KitStripeStandin = (function () {
       var next = paymentIntent.status === 'requires_action' ? paymentIntent.next_action : null;
       if (next && isTestAuthentication(next)) {
         // 3-D Secure: Stripe.js shows the bank's challenge in a modal over your page.
-        var authenticated = await this._authenticate(paymentIntent, clientSecret);
+        var authenticated = await this._authenticate(paymentIntent, clientSecret, elements._locale());
         if (authenticated.error) return { error: authenticated.error };
         paymentIntent = authenticated.paymentIntent;
       } else if (next && next.type === 'redirect_to_url') {
@@ -1719,7 +1746,7 @@ var KitStripeStandin = (function () {
       var setupIntent = confirmed.data;
       var next = setupIntent.status === 'requires_action' ? setupIntent.next_action : null;
       if (next && isTestAuthentication(next)) {
-        var authenticated = await this._authenticate(setupIntent, clientSecret);
+        var authenticated = await this._authenticate(setupIntent, clientSecret, elements._locale());
         if (authenticated.error) return { error: authenticated.error };
         setupIntent = authenticated.setupIntent;
       } else if (next && next.type === 'redirect_to_url') {
@@ -1761,9 +1788,7 @@ var KitStripeStandin = (function () {
     var type = payment._selected;
     return new Promise(function (resolve) {
       var titleId = uniqueId('bank-title');
-      var amount = paymentIntent.amount !== undefined
-        ? (paymentIntent.amount / 100).toFixed(2) + ' ' + String(paymentIntent.currency || '').toUpperCase()
-        : '';
+      var amount = paymentIntent.amount !== undefined ? formatMoney(paymentIntent.amount, paymentIntent.currency, locale) : '';
       function choose(outcome) { resolve(outcome); }
       var authorize = h('button', { type: 'button', class: 'kit-pe__button kit-pe__button--primary',
         onclick: function () { choose('complete'); } }, 'Authorize test payment');
@@ -1795,9 +1820,9 @@ var KitStripeStandin = (function () {
    * emulator records it, and the PaymentIntent comes back succeeded (or not). Resolves
    * {paymentIntent} or {error} (authentication failed, or the card declined afterwards).
    */
-  StripeInstance.prototype._authenticate = async function (intent, clientSecret) {
+  StripeInstance.prototype._authenticate = async function (intent, clientSecret, locale) {
     var setup = intent.object === 'setup_intent' || /^seti_/.test(intent.id);
-    var outcome = await showChallenge(intent);
+    var outcome = await showChallenge(intent, locale);
     var result = await this._api('POST', '/v1/test_helpers/kit/' + (setup ? 'setup_intents/' : 'payment_intents/') +
       intent.id + '/authenticate', { client_secret: clientSecret, outcome: outcome });
     if (result.error) return { error: result.error };
@@ -1811,7 +1836,7 @@ var KitStripeStandin = (function () {
     return setup ? { setupIntent: after } : { paymentIntent: after };
   };
 
-  function showChallenge(paymentIntent) {
+  function showChallenge(paymentIntent, locale) {
     injectStyles();
     return new Promise(function (resolve) {
       var previous = document.activeElement;
@@ -1825,9 +1850,7 @@ var KitStripeStandin = (function () {
         'Complete authentication');
       var fail = h('button', { type: 'button', class: 'kit-pe-challenge__fail', onclick: function () { finish('fail'); } },
         'Fail authentication');
-      var amount = paymentIntent.amount !== undefined
-        ? (paymentIntent.amount / 100).toFixed(2) + ' ' + String(paymentIntent.currency || '').toUpperCase()
-        : '';
+      var amount = paymentIntent.amount !== undefined ? formatMoney(paymentIntent.amount, paymentIntent.currency, locale) : '';
       var setup = /^seti_/.test(String(paymentIntent.id || ''));
       var what = setup ? 'You are saving this card for future payments (nothing is charged now)'
         : 'This is a test payment' + (amount ? ' of ' + amount : '');
@@ -1836,6 +1859,7 @@ var KitStripeStandin = (function () {
         h('p', null, what + '. Your bank would now ask you to confirm it is you. Choose what happens.'),
         h('div', { class: 'kit-pe-challenge__buttons' }, complete, fail),
         h('p', { class: 'kit-pe__notice' }, 'Offline stand-in for the 3D Secure test page.'));
+      localize(dialog, locale);
       var overlay = h('div', {
         class: 'kit-pe-challenge__overlay',
         onkeydown: function (event) {

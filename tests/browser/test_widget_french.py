@@ -4,7 +4,8 @@ says "Payer" with the amount formatted by the browser for the locale (`Intl.Numb
 "10,99 $US", "10,99 €"), and the outcome message and the paid button follow.
 
 A small notebook of French widgets, written under tmp_path and rendered by Voilà in Chromium,
-offline (emulator, Stripe.js stand-in).
+offline (emulator, Stripe.js stand-in). The stand-in's own pages in the widget (the 3-D
+Secure test page, the test bank page) are French too, with the browser's amounts.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ CELLS = [
     "    return helpers.PaymentElement(**secrets, locale='fr', title=title, **options)",
     "french('nuit en dollars', 'usd', appearance={'theme': 'night'})",
     "french('en euros', 'eur')",
+    "french('3-D Secure en français', 'usd')",
+    "french('iDEAL en français', 'eur')",
 ]
+TITLES = ("nuit en dollars", "en euros", "3-D Secure en français", "iDEAL en français")
+SUCCESS = "Paiement réussi : nous avons bien reçu votre paiement."
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +52,7 @@ def french_page(module_page: Any, voila_on: Any,
 
     goto(page, f"{server.base}/voila/render/french.ipynb", "Voilà to render the French widgets",
          detail=detail)
-    for title in ("nuit en dollars", "en euros"):
+    for title in TITLES:
         wait_for(page.locator(f".kit-payment-element[aria-label='{title}'][data-ready='true']"),
                  f"the French Payment Element '{title}' to be ready", WIDGET_READY_MS,
                  detail=detail)
@@ -84,9 +89,38 @@ def test_paying_in_french_says_so_in_french(french_page: Any) -> None:
     region = french_page.get_by_role("region", name="nuit en dollars", exact=True)
     region.get_by_role("radio", name="Visa •••• 4242", exact=True).check()
     region.get_by_role("button", name="Payer ", exact=False).click()
-    wait_for(region.get_by_text("Paiement réussi : nous avons bien reçu votre paiement."),
-             "the French success message", OUTCOME_MS)
+    wait_for(region.get_by_text(SUCCESS), "the French success message", OUTCOME_MS)
     assert region.locator("#submit").inner_text() == "Payé"
     assert region.get_attribute("data-status") == "succeeded"
     assert "Success" not in region.inner_text() and "Paid" not in region.inner_text()
 
+
+
+def test_three_d_secure_and_the_bank_page_in_french(french_page: Any) -> None:
+    page = french_page
+    region = page.get_by_role("region", name="3-D Secure en français", exact=True)
+    region.get_by_role("radio", name="Carte", exact=True).check()
+    region.get_by_label("Numéro de carte").fill("4000002760003184")
+    region.get_by_label("Date d'expiration").fill("12 / 34")
+    region.get_by_label("Code de sécurité").fill("123")
+    region.get_by_label("Code postal").fill("94103")
+    region.get_by_role("button", name="Payer ", exact=False).click()
+    dialog = page.get_by_role("dialog", name="Authentification de test 3D Secure 2")
+    wait_for(dialog, "the French 3-D Secure test page", OUTCOME_MS)
+    assert f"paiement de test de {browser_amount(page, 'fr', 10.99, 'USD')}." in \
+        dialog.inner_text()
+    dialog.get_by_role("button", name="Terminer l'authentification").click()
+    wait_for(region.get_by_text(SUCCESS), "the French success message after 3-D Secure",
+             OUTCOME_MS)
+
+    bank_region = page.get_by_role("region", name="iDEAL en français", exact=True)
+    bank_region.get_by_role("radio", name="iDEAL", exact=True).check()
+    bank_region.get_by_label("Banque iDEAL").select_option("ing")
+    bank_region.get_by_role("button", name="Payer ", exact=False).click()
+    bank = bank_region.get_by_role("region", name="Page de paiement de test iDEAL")
+    wait_for(bank, "the French test bank page", OUTCOME_MS)
+    euros = browser_amount(page, "fr", 10.99, "EUR")
+    assert f"autoriser {euros}." in bank.inner_text() and "MODE TEST" in bank.inner_text()
+    bank.get_by_role("button", name="Autoriser le paiement de test").click()
+    wait_for(bank_region.get_by_text(SUCCESS), "the French return page", OUTCOME_MS)
+    assert bank_region.get_attribute("data-page") == "return"

@@ -11,12 +11,18 @@ The shape tests walk every object the emulator serves against the same classes.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
+import sys
 from typing import Any
 
 import stripe
 
 from .optional_fields import ABSENT_WHEN_UNSET
+
+# Python 3.14's module for lazily evaluated annotations (PEP 749); None before 3.14.
+_annotationlib = importlib.import_module("annotationlib") if sys.version_info >= (3, 14) \
+    else None
 
 RESOURCES: dict[str, type] = {
     "charge": stripe.Charge,
@@ -71,6 +77,24 @@ _LITERAL = re.compile(r"Literal\[([^\]]*)\]")
 _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
 
+def own_annotations(klass: type) -> dict[str, Any]:
+    """A class's own annotations (not its bases'), however this Python stores them.
+
+    Python 3.14 evaluates annotations lazily (PEP 649/749): a class keeps an `__annotate__`
+    function, and `vars(cls)` has no `__annotations__` until something asks for them, so reading
+    the class dict finds none. There, annotationlib asks for them in FORWARDREF format: a name
+    stripe-python imports only for type checkers stays a ForwardRef instead of raising
+    NameError. Before 3.14 the `__annotations__` attribute is the class's own dict (since 3.10
+    a class without annotations gets an empty one, never its base's); `inspect.get_annotations`
+    would not do here, as on 3.11 it reads the class dict just as the old code did.
+    """
+    if _annotationlib is not None:
+        return dict(_annotationlib.get_annotations(
+            klass, format=_annotationlib.Format.FORWARDREF))
+    annotations = getattr(klass, "__annotations__", None)
+    return dict(annotations) if isinstance(annotations, dict) else {}
+
+
 @functools.cache
 def fields(cls: type) -> dict[str, str]:
     """Field name -> annotation text, for a stripe-python resource or inner object class."""
@@ -78,7 +102,7 @@ def fields(cls: type) -> dict[str, str]:
     for klass in reversed(cls.__mro__):
         if klass.__module__.startswith("stripe.") and klass.__name__ not in (
                 "StripeObject", "APIResource"):
-            for name, annotation in vars(klass).get("__annotations__", {}).items():
+            for name, annotation in own_annotations(klass).items():
                 text = annotation if isinstance(annotation, str) else repr(annotation)
                 if not name.startswith("_") and not name.isupper() and "ClassVar" not in text:
                     found[name] = text

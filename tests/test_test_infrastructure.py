@@ -245,6 +245,19 @@ def test_clean_env_keeps_nothing_that_picks_a_backend_or_a_jupyter_directory(
     assert env["PATH"] == os.environ["PATH"]
 
 
+# ---- collection ---------------------------------------------------------------------------
+
+def test_test_modules_have_unique_basenames() -> None:
+    """tests/ and tests/browser/ are not packages: pytest imports their modules by basename, so
+    two files with one name stop the whole suite's collection ("import file mismatch")."""
+    seen: dict[str, list[str]] = {}
+    for folder in (ROOT / "tests", ROOT / "tests" / "browser"):
+        for path in folder.glob("*.py"):
+            if path.name != "conftest.py":
+                seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
 # ---- markers ------------------------------------------------------------------------------
 
 def collected(*args: str) -> list[str]:

@@ -93,9 +93,9 @@ def test_an_existing_outside_endpoint_stops_an_offline_run(emulator: Emulator,
 
 
 # --update-env ----------------------------------------------------------------------------
-INJECTIONS = ["a\nSTRIPE_SECRET_KEY=sk_test_injected\nKIT_BACKEND=stripe", "it's \"quoted\"",
-              "back\\slash\\n", "cr\ronly", "tab\there", " padded ", "# not a comment",
-              "$HOME and $(whoami)", "ünïcode ✓", "", "x=y"]
+INJECTIONS = ["a\nSTRIPE_SECRET_KEY=sk_test_emulator_injected\nKIT_BACKEND=stripe",
+              "it's \"quoted\"", "back\\slash\\n", "cr\ronly", "tab\there", " padded ",
+              "# not a comment", "$HOME and $(whoami)", "ünïcode ✓", "", "x=y"]
 
 
 @pytest.mark.parametrize("value", INJECTIONS)

@@ -7,13 +7,13 @@ the workshop's kernel protection (startup file, widget-only messages) unless KIT
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from jupyter_server.serverapp import ServerApp
+from support.env import clean_env
 from traitlets.config import Config, PyFileConfigLoader
 
 from helpers.workshop.server import BROWSER_MESSAGES, kernel_profile
@@ -92,8 +92,8 @@ def test_a_users_server_writes_the_workshop_startup_file_before_it_starts(
     arguments, so the single-user server prints its version instead of serving)."""
     cmd = load(monkeypatch).Spawner.cmd
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIT_", "IPYTHON"))}
-    env.update(HOME=str(home), IPYTHONDIR="~/.kit-workshop/ipython")
+    env = clean_env(prefixes=("KIT_", "IPYTHON"), HOME=str(home),
+                    IPYTHONDIR="~/.kit-workshop/ipython")
     ran = subprocess.run([*cmd, "--version"], env=env, capture_output=True, text=True,
                          timeout=120)
     assert ran.returncode == 0, ran.stderr[-2000:]

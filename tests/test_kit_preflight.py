@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from local_servers import free_port
 from stripe_only import fresh_keys, stripe_only_server
+from support.env import KEYS_AND_KIT, clean_env
 
 from helpers import preflight
 
@@ -164,8 +165,7 @@ def test_live_key_is_refused_before_any_request(stripe_stub) -> None:
 
 def test_module_exit_code_and_output() -> None:
     """`python -m helpers.preflight` is what kit.py runs: exit 1 and the paragraph on failure."""
-    base_env = {k: v for k, v in __import__("os").environ.items()
-                if not k.startswith(("STRIPE_", "KIT_"))}
+    base_env = clean_env(prefixes=KEYS_AND_KIT)
     bad = subprocess.run([sys.executable, "-m", "helpers.preflight"], cwd=ROOT,
                          env={**base_env, **env(f"http://127.0.0.1:{free_port()}")},
                          capture_output=True, text=True, timeout=120)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml  # PyYAML ships with Jupyter (jupyter_events depends on it)
+from support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 # Split so that no file in the repo holds a live-key-shaped string (see test_no_secrets.py).
@@ -117,10 +118,10 @@ def test_kit_py_uses_only_the_standard_library() -> None:
 
 
 def _kit_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "KIT_VENV")}
-    env.update(extra)
-    return env
+    """The shell's environment without the keys and KIT_VENV (kit.py reads the rest as a
+    learner's shell would have it)."""
+    return clean_env(prefixes=(), names=("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                                         "KIT_VENV"), **extra)
 
 
 def _assert_refused(result: subprocess.CompletedProcess[str], venv: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 import stripe
 from support import state
 from support.checkout import CheckoutGuard
-from support.env import clean_env
+from support.env import KEYS_AND_KIT, clean_env
 from support.waits import poll_until, read_line
 
 import helpers.backend
@@ -243,6 +243,21 @@ def test_clean_env_keeps_nothing_that_picks_a_backend_or_a_jupyter_directory(
                                                           "CONFIGPROXY_"))]
     assert [name for name in env if name.startswith("KIT_")] == ["KIT_BACKEND"]
     assert env["PATH"] == os.environ["PATH"]
+
+
+def test_clean_env_narrower_rules_scrub_only_what_they_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three narrower rules tests use: keys and kit settings only; some prefixes; names."""
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "KIT_VENV", "KIT_EMULATOR_DB",
+                 "JUPYTER_PATH", "IPYTHONDIR"):
+        monkeypatch.setenv(name, "from the shell")
+    keys_and_kit = clean_env(prefixes=KEYS_AND_KIT, KIT_BACKEND="emulator")
+    assert not [n for n in keys_and_kit if n.startswith("STRIPE_")]
+    assert [n for n in keys_and_kit if n.startswith("KIT_")] == ["KIT_BACKEND"]
+    assert keys_and_kit["JUPYTER_PATH"] == keys_and_kit["IPYTHONDIR"] == "from the shell"
+    named = clean_env(prefixes=(), names=("STRIPE_SECRET_KEY", "KIT_VENV"))
+    assert "STRIPE_SECRET_KEY" not in named and "KIT_VENV" not in named
+    assert named["STRIPE_API_BASE"] == named["KIT_EMULATOR_DB"] == "from the shell"
 
 
 # ---- collection ---------------------------------------------------------------------------

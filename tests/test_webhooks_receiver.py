@@ -7,7 +7,6 @@ server shows: the raw bytes on the wire, the answer sent before the work, and th
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from local_servers import running
+from support.env import KEYS_AND_KIT, clean_env
+from support.waits import poll_until
 
 from helpers.emulator.deliveries import sign, signature_header
 from helpers.fulfilment import OrderBook
@@ -27,18 +28,12 @@ SECRET = "whsec_" + "receiver-test"  # split so the secrets scanner sees no key
 FULFILMENT_TIMEOUT = 20  # seconds the shop may take to fulfil after answering 200
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """No keys from the developer's shell: the shop runs offline unless a test says so."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "KIT_"))}
-    return {**env, "KIT_BACKEND": "emulator", **extra}
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     db = tmp_path / "shop.sqlite3"
     # --webhook-secret: someone else (stripe listen, the kit's listen) forwards the events
     with running("helpers.shop", "--db", str(db), "--webhook-secret", SECRET,
-                 env=clean_env()) as base:
+                 env=clean_env(prefixes=KEYS_AND_KIT, KIT_BACKEND="emulator")) as base:
         yield base, db
 
 
@@ -63,13 +58,16 @@ def payload(event_id: str = "evt_1", pi: str = "pi_1") -> bytes:
 
 
 def wait_for_statuses(db: Path, expected: dict[str, str]) -> dict[str, str]:
+    """The order book's statuses once they equal `expected` (TimeoutError naming them if not)."""
     book = OrderBook(db)
-    deadline = time.monotonic() + FULFILMENT_TIMEOUT
-    while book.statuses() != expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    statuses = book.statuses()
-    book.close()
-    return statuses
+    try:
+        poll_until(lambda: book.statuses() == expected, FULFILMENT_TIMEOUT,
+                   f"the shop to record the orders as {expected}")
+        return book.statuses()
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}; the order book holds {book.statuses()}") from None
+    finally:
+        book.close()
 
 
 def test_the_shop_process_verifies_the_bytes_it_receives(shop: tuple[str, Path]) -> None:
@@ -104,18 +102,16 @@ def run_shop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_test_mode_needs_the_webhook_secret(tmp_path: Path) -> None:
     if (ROOT / ".env").is_file() and "STRIPE_WEBHOOK_SECRET" in (ROOT / ".env").read_text():
         pytest.skip(".env holds a STRIPE_WEBHOOK_SECRET")
-    env = {k: v for k, v in clean_env().items() if k != "KIT_BACKEND"}
-    env.update(STRIPE_SECRET_KEY="sk_test_" + "x" * 24,
-               STRIPE_PUBLISHABLE_KEY="pk_test_" + "x" * 24)
+    env = clean_env(prefixes=KEYS_AND_KIT, STRIPE_SECRET_KEY="sk_test_" + "x" * 24,
+                    STRIPE_PUBLISHABLE_KEY="pk_test_" + "x" * 24)
     done = run_shop("--db", str(tmp_path / "shop.sqlite3"), env=env)
     assert done.returncode == 2
     assert "STRIPE_WEBHOOK_SECRET" in done.stderr and "stripe listen" in done.stderr
 
 
 def test_live_keys_are_refused(tmp_path: Path) -> None:
-    env = {k: v for k, v in clean_env().items() if k != "KIT_BACKEND"}
-    env.update(STRIPE_SECRET_KEY="sk_live_" + "x" * 24,
-               STRIPE_PUBLISHABLE_KEY="pk_live_" + "x" * 24)
+    env = clean_env(prefixes=KEYS_AND_KIT, STRIPE_SECRET_KEY="sk_live_" + "x" * 24,
+                    STRIPE_PUBLISHABLE_KEY="pk_live_" + "x" * 24)
     done = run_shop("--db", str(tmp_path / "shop.sqlite3"), env=env)
     assert done.returncode == 2 and "live" in done.stderr
     assert "x" * 24 not in done.stderr + done.stdout  # never the whole key

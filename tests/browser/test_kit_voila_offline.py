@@ -9,7 +9,6 @@ and aborted; the test pays with the saved Visa, then asserts that no request lef
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
+from support.env import KEYS_AND_KIT, clean_env
 from waits import OUTCOME_MS, SERVER_START_S, goto, wait_for
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def test_kit_voila_page_is_offline_and_trusted(offline_page: Any, tmp_path: Path
     port = free_port()
     argv, kit_environment = kit.voila_invocation(
         venv, ["--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "KIT_", "JUPYTER_"))}
+    env = clean_env(prefixes=(*KEYS_AND_KIT, "JUPYTER_"))
     env.update({"KIT_EMULATOR_DB": str(tmp_path / "emulator.sqlite3"), "KIT_DETERMINISTIC": "1",
                 "JUPYTER_PATH": kit_environment["JUPYTER_PATH"],
                 "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),  # holds the trust database

@@ -8,7 +8,6 @@ machine is aborted.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from local_servers import free_port, stop_group, wait_until_answers
+from support.env import KEYS_AND_KIT, clean_env
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +34,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = (tmp / "shop.log").open("w")
     # offline whatever the developer's shell holds: no keys, the emulator forced
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "KIT_"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.shop", "--port", str(port),
          "--db", str(tmp / "shop.sqlite3")],
-        cwd=ROOT, env={**env, "KIT_BACKEND": "emulator"}, stdout=log,
+        cwd=ROOT, env=clean_env(prefixes=KEYS_AND_KIT, KIT_BACKEND="emulator"), stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

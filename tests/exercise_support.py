@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import stripe
 from local_servers import running
 
 import helpers
@@ -25,6 +26,18 @@ def run_solution(exercise_id: str, namespace: dict[str, Any]) -> dict[str, Any]:
 def mistake_id(value: Any) -> str:
     """A readable test id for a `make_handler(**mistake)`-style parameter: `verify=False`."""
     return "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else ""
+
+
+def client_built_earlier(key: str | None = None, *,
+                         own_http_client: bool = False) -> stripe.StripeClient:
+    """A `StripeClient` built once, before any check runs (as helpers/shop builds its own):
+    on the kit's HTTP client (`stripe.default_http_client`, as configured when it was built),
+    or, with `own_http_client`, on stripe-python's default one (test mode only: it sends real
+    HTTP to the backend's address). The secret key unless `key` is given."""
+    backend = helpers.backend.current()
+    http = {} if own_http_client else {"http_client": stripe.default_http_client}
+    return stripe.StripeClient(key or backend.secret_key, base_addresses={"api": backend.api_base},
+                               max_network_retries=0, **http)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import stripe
-from exercise_support import run_solution, stripe_test_mode
+from exercise_support import client_built_earlier, run_solution, stripe_test_mode
 from flask import jsonify, request
 
 import helpers
@@ -367,6 +367,137 @@ def test_the_checker_removes_its_users_and_customers(backend: helpers.Backend) -
     assert shop.users == {} and len(stripe.Customer.list(limit=100).data) == before
 
 
+# ------------------------------------------------------------------ 02-route in three styles
+# The checker judges what reached Stripe, whatever client sent it: `stripe.X` (the reference),
+# a StripeClient built once before the check (as helpers/shop does), or helper functions.
+
+
+def client_route(client: stripe.StripeClient, *, trust_amount: bool = False,
+                 trust_customer: bool = False) -> Callable[[], Any]:
+    """The route written with a StripeClient built earlier, optionally trusting the body."""
+
+    def make(user):
+        body = request.get_json(silent=True) or {}
+        customer = body.get("customer") if trust_customer else user.stripe_customer_id
+        amount = int(body.get("amount") or 0) if trust_amount else cart_total()
+        intent = client.v1.payment_intents.create({
+            "amount": amount, "currency": "usd", "customer": customer,
+            "automatic_payment_methods": {"enabled": True}})
+        session = client.v1.customer_sessions.create({
+            "customer": customer, "components": {"payment_element": {
+                "enabled": True, "features": {"payment_method_redisplay": "enabled"}}}})
+        return jsonify(client_secret=intent.client_secret,
+                       customer_session_client_secret=session.client_secret)
+
+    return guarded(make)
+
+
+def open_payment(customer_id: str) -> Any:
+    return stripe.PaymentIntent.create(amount=cart_total(), currency="usd", customer=customer_id,
+                                       automatic_payment_methods={"enabled": True})
+
+
+def open_session(customer_id: str) -> Any:
+    return stripe.CustomerSession.create(customer=customer_id, components={"payment_element": {
+        "enabled": True, "features": {"payment_method_redisplay": "enabled"}}})
+
+
+def secrets_of(intent: Any, session: Any) -> Any:
+    return jsonify(client_secret=intent.client_secret,
+                   customer_session_client_secret=session.client_secret)
+
+
+def test_a_route_that_creates_no_customer_session_fails(backend: helpers.Backend) -> None:
+    client = client_built_earlier()
+
+    def make(user):
+        intent = client.v1.payment_intents.create({
+            "amount": cart_total(), "currency": "usd", "customer": user.stripe_customer_id})
+        return jsonify(client_secret=intent.client_secret,
+                       customer_session_client_secret="cuss_secret_madeUpByTheRoute")
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+    assert not verdict.ok and "Stripe received no CustomerSession from your route" in text, text
+
+
+def test_a_route_on_a_stripe_client_built_before_the_check_passes(
+        backend: helpers.Backend) -> None:
+    client = client_built_earlier()
+    verdict, text = verdict_for(ROUTE_ID, route_app(client_route(client)))
+    assert verdict.ok, text
+
+
+def test_a_route_calling_helper_functions_passes(backend: helpers.Backend) -> None:
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(lambda user: secrets_of(
+        open_payment(user.stripe_customer_id), open_session(user.stripe_customer_id)))))
+    assert verdict.ok, text
+
+
+def test_a_stripe_client_route_trusting_the_browser_gets_the_same_hint(
+        backend: helpers.Backend) -> None:
+    client = client_built_earlier()
+    verdict, text = verdict_for(ROUTE_ID, route_app(client_route(client, trust_amount=True)))
+    assert not verdict.ok and "the browser put in the request body" in text, text
+    verdict, text = verdict_for(ROUTE_ID, route_app(client_route(client, trust_customer=True)))
+    assert not verdict.ok and "the customer id the browser sent" in text, text
+
+
+def test_a_stripe_client_route_calling_stripe_for_a_visitor_gets_the_same_hint(
+        backend: helpers.Backend) -> None:
+    client = client_built_earlier()
+    made = client_route(client)
+
+    def view():
+        if current_user() is None:
+            client.v1.payment_intents.create({"amount": 1099, "currency": "usd"})
+        return made()
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(view))
+    assert not verdict.ok and "still asked Stripe to create a PaymentIntent" in text, text
+
+
+def test_a_route_posting_raw_http_to_an_emulator_server_is_judged_too(
+        backend: helpers.Backend, tmp_path: Path) -> None:
+    """No stripe-python at all: the route posts forms to the emulator's HTTP server (a thread
+    of this process, on the same database as the notebooks' in-process emulator)."""
+    import requests
+
+    from helpers.emulator import Emulator, reset_emulator
+    from helpers.shop.local_emulator import LocalEmulator
+
+    db = tmp_path / "stripe.sqlite3"
+    reset_emulator(Emulator(db, deterministic=False))  # put back after the test (conftest)
+    server = LocalEmulator(db)
+    url = server.start()
+    auth = {"Authorization": f"Bearer {backend.secret_key}"}
+
+    def post(path: str, form: dict[str, Any]) -> dict[str, Any]:
+        answer = requests.post(url + path, data=form, headers=auth, timeout=30)
+        if answer.status_code != 200:
+            raise stripe.InvalidRequestError(answer.json()["error"]["message"], None)
+        return answer.json()
+
+    def make(user, amount=None):
+        intent = post("/v1/payment_intents", {
+            "amount": amount or cart_total(), "currency": "usd",
+            "customer": user.stripe_customer_id, "automatic_payment_methods[enabled]": "true"})
+        session = post("/v1/customer_sessions", {
+            "customer": user.stripe_customer_id,
+            "components[payment_element][enabled]": "true",
+            "components[payment_element][features][payment_method_redisplay]": "enabled"})
+        return jsonify(client_secret=intent["client_secret"],
+                       customer_session_client_secret=session["client_secret"])
+
+    try:
+        verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+        assert verdict.ok, text
+        verdict, text = verdict_for(ROUTE_ID, route_app(guarded(
+            lambda user: make(user, int(request.json.get("amount") or 0)))))
+        assert not verdict.ok and "the browser put in the request body" in text, text
+    finally:
+        server.stop()
+
+
 # ------------------------------------------------------------------ test mode
 
 
@@ -388,3 +519,20 @@ def test_both_checkers_run_against_a_stripe_like_server(tmp_path: Path) -> None:
 
         verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
         assert not verdict.ok and "the customer id the browser sent" in text, text
+
+
+@pytest.mark.parametrize("own_http_client", [False, True], ids=["kit-http-client",
+                                                                 "own-http-client"])
+def test_stripe_client_routes_built_before_the_check_are_judged_in_test_mode(
+        tmp_path: Path, own_http_client: bool) -> None:
+    """Test mode has no emulator to record at: the checker reads stripe-python's own log, which
+    every StripeClient writes to, whenever and on whatever HTTP client it was built."""
+    with stripe_test_mode(tmp_path, stripe_only=True):
+        client = client_built_earlier(own_http_client=own_http_client)
+        verdict, text = verdict_for(ROUTE_ID, route_app(client_route(client)))
+        assert verdict.ok, text
+        verdict, text = verdict_for(ROUTE_ID, route_app(guarded(lambda user: secrets_of(
+            open_payment(user.stripe_customer_id), open_session(user.stripe_customer_id)))))
+        assert verdict.ok, text
+        verdict, text = verdict_for(ROUTE_ID, route_app(client_route(client, trust_amount=True)))
+        assert not verdict.ok and "the browser put in the request body" in text, text

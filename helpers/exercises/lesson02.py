@@ -7,8 +7,9 @@ remove and save controls.
 
 02-route: the checker drives the learner's Flask route with `app.test_client()`, as a browser
 would: logged in with a tampered body, not logged in, and as a user whose Stripe customer is
-gone. It reads the PaymentIntent back through the API and watches the requests the route makes
-to Stripe (`stripe_traffic.watch_stripe`), in the emulator and in Stripe test mode alike.
+gone. It reads the PaymentIntent back through the API and watches the requests that reach Stripe
+while the route runs (`stripe_traffic.watch_stripe`), whatever client sent them, in the emulator
+and in Stripe test mode alike.
 """
 
 from __future__ import annotations
@@ -377,8 +378,9 @@ def _judge_session(secret: str, traffic: StripeTraffic, shopper_id: str,
                    " secret (`customer_session.client_secret`, 'cuss_secret_…').")
     created = [r for r in traffic.creates("/v1/customer_sessions") if r.status == 200]
     if not created:
-        raise fail("The checker saw your route create no CustomerSession through the `stripe`"
-                   " library: call `stripe.CustomerSession.create(...)` as in this notebook.")
+        raise fail("Stripe received no CustomerSession from your route: the Payment Element"
+                   " needs one for the logged-in user's customer, created on every request"
+                   " with the PaymentIntent, as in this notebook.")
     session = _session_with_secret(created, secret)
     if session is None:
         raise fail("`customer_session_client_secret` is not the secret of the CustomerSession"

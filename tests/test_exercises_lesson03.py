@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import stripe
-from exercise_support import run_solution, stripe_test_mode
+from exercise_support import client_built_earlier, run_solution, stripe_test_mode
 
 import helpers
 from helpers import stripejs
@@ -144,6 +145,80 @@ def test_answers_that_are_not_functions_get_a_verdict(backend: helpers.Backend) 
     for answer in ("Success! Payment received.", 42):
         verdict, text = verdict_for(answer)
         assert not verdict.ok and "Pass the function itself" in text, text
+
+
+# The checker judges what reached Stripe, whatever client sent it: the reference's `stripejs`
+# (a client made per call), a StripeClient built once before the check, or helper functions.
+
+
+def client_page(client: stripe.StripeClient, *, with_client_secret: bool = True
+                ) -> Callable[[str], str]:
+    """The return page on a StripeClient built earlier (the browser's, or the server's)."""
+
+    def page(url: str) -> str:
+        secret = secret_in(url)
+        if not secret:
+            return WRONG
+        params = {"client_secret": secret} if with_client_secret else {}
+        try:
+            intent = client.v1.payment_intents.retrieve(secret.split("_secret_")[0], params)
+        except stripe.StripeError:
+            return WRONG
+        return stripejs.status_message(intent.status)
+
+    return page
+
+
+def read_status(client_secret: str) -> str | None:
+    try:
+        return stripejs.retrieve_payment_intent(client_secret).status
+    except (stripe.StripeError, ValueError):
+        return None
+
+
+def message_for(status: str | None) -> str:
+    return stripejs.status_message(status) if status else WRONG
+
+
+def helpers_page(url: str) -> str:
+    secret = secret_in(url)
+    return message_for(read_status(secret)) if secret else WRONG
+
+
+def test_a_page_on_a_publishable_stripe_client_built_before_the_check_passes(
+        backend: helpers.Backend) -> None:
+    verdict, text = verdict_for(client_page(client_built_earlier(backend.publishable_key)))
+    assert verdict.ok, text
+
+
+def test_a_page_calling_helper_functions_passes(backend: helpers.Backend) -> None:
+    verdict, text = verdict_for(helpers_page)
+    assert verdict.ok, text
+
+
+def test_a_secret_key_stripe_client_built_before_the_check_gets_the_same_hint(
+        backend: helpers.Backend) -> None:
+    verdict, text = verdict_for(client_page(client_built_earlier(), with_client_secret=False))
+    assert not verdict.ok and "called Stripe with the secret key" in text, text
+
+
+@pytest.mark.parametrize("own_http_client", [False, True], ids=["kit-http-client",
+                                                                 "own-http-client"])
+def test_stripe_client_pages_built_before_the_check_are_judged_in_test_mode(
+        tmp_path: Path, own_http_client: bool) -> None:
+    """In test mode a StripeClient on its own HTTP client is seen without its key: the
+    checker then goes by what Stripe answered (a read with no client secret took the secret
+    key)."""
+    with stripe_test_mode(tmp_path, stripe_only=True):
+        backend = helpers.backend.current()
+        browser = client_built_earlier(backend.publishable_key, own_http_client=own_http_client)
+        server = client_built_earlier(own_http_client=own_http_client)
+        verdict, text = verdict_for(client_page(browser))
+        assert verdict.ok, text
+        verdict, text = verdict_for(helpers_page)
+        assert verdict.ok, text
+        verdict, text = verdict_for(client_page(server, with_client_secret=False))
+        assert not verdict.ok and "called Stripe with the secret key" in text, text
 
 
 def test_the_checker_runs_against_a_stripe_like_server(tmp_path: Path) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
-from exercise_support import mistake_id, run_solution
+from exercise_support import client_built_earlier, mistake_id, run_solution, stripe_test_mode
 
 from helpers import stripejs
 from helpers.exercises import check
@@ -144,3 +145,80 @@ def test_messages_carry_no_ids_so_stored_outputs_stay_stable() -> None:
     first = verdict_for(make_answer(new_intent=True)).message
     assert first == verdict_for(make_answer(new_intent=True)).message
     assert "pi_" not in first and "cus_" not in first
+
+
+# The checker judges what reached Stripe, whatever client sent it: `stripe.X` (the reference),
+# a StripeClient built once before the check, or helper functions.
+
+
+def client_answer(client: stripe.StripeClient, *, new_intent: bool = False) -> Callable[..., dict]:
+    """pay_or_explain on a StripeClient built earlier (optionally opening an intent of its own)."""
+
+    def pay_or_explain(intent_id: str, payment_method: str) -> dict:
+        intents = client.v1.payment_intents
+        if new_intent:
+            intent_id = intents.create({"amount": 1099, "currency": "usd"}).id
+        try:
+            intent = intents.confirm(intent_id, {"payment_method": payment_method,
+                                                 "return_url": RETURN_URL})
+        except stripe.CardError as error:
+            return {"status": intents.retrieve(intent_id).status,
+                    "message": error.user_message}
+        except stripe.StripeError:
+            return {"status": intents.retrieve(intent_id).status, "message": GENERIC}
+        return {"status": intent.status, "message": stripejs.status_message(intent.status)}
+
+    return pay_or_explain
+
+
+def confirm_or_error(intent_id: str, payment_method: str) -> tuple[Any, Any]:
+    try:
+        return stripe.PaymentIntent.confirm(intent_id, payment_method=payment_method,
+                                            return_url=RETURN_URL), None
+    except stripe.StripeError as error:
+        return None, error
+
+
+def explain(error: Any) -> str:
+    return error.user_message if isinstance(error, stripe.CardError) else GENERIC
+
+
+def helpers_answer(intent_id: str, payment_method: str) -> dict:
+    intent, error = confirm_or_error(intent_id, payment_method)
+    if error is not None:
+        return {"status": stripe.PaymentIntent.retrieve(intent_id).status,
+                "message": explain(error)}
+    return {"status": intent.status, "message": stripejs.status_message(intent.status)}
+
+
+def test_an_answer_on_a_stripe_client_built_before_the_check_passes() -> None:
+    verdict = verdict_for(client_answer(client_built_earlier()))
+    assert verdict.ok, verdict.message
+
+
+def test_an_answer_calling_helper_functions_passes() -> None:
+    verdict = verdict_for(helpers_answer)
+    assert verdict.ok, verdict.message
+
+
+def test_a_stripe_client_answer_opening_its_own_intent_gets_the_same_hint() -> None:
+    verdict = verdict_for(client_answer(client_built_earlier(), new_intent=True))
+    assert not verdict.ok
+    assert verdict.message.startswith("With a card declined for insufficient funds, your"
+                                      " function created a new PaymentIntent"), verdict.message
+
+
+@pytest.mark.parametrize("own_http_client", [False, True], ids=["kit-http-client",
+                                                                 "own-http-client"])
+def test_answers_in_each_style_are_judged_in_test_mode(tmp_path: Path,
+                                                       own_http_client: bool) -> None:
+    with stripe_test_mode(tmp_path, stripe_only=True):
+        client = client_built_earlier(own_http_client=own_http_client)
+        for answer in (reference(), client_answer(client), helpers_answer):
+            verdict = verdict_for(answer)
+            assert verdict.ok, verdict.message
+        verdict = verdict_for(client_answer(client, new_intent=True))
+        assert not verdict.ok
+        assert verdict.message.startswith("With a card declined for insufficient funds, your"
+                                          " function created a new PaymentIntent"), \
+            verdict.message

@@ -1,4 +1,5 @@
-"""Webhook delivery: real HTTP POSTs, retries in real time, faults, pending_webhooks."""
+"""Webhook delivery: real HTTP POSTs, retries on the emulator's movable clock (and once in real
+time), faults, pending_webhooks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 import stripe
+from support.waits import poll_until
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, EmulatorHTTPClient, reset_emulator
-from helpers.emulator.deliveries import DEFAULT_RETRY_SCHEDULE
+from helpers.emulator.deliveries import DEFAULT_RETRY_SCHEDULE, retry_schedule
 
 
 def make_client(emulator: Emulator, key: str) -> stripe.StripeClient:
@@ -68,6 +70,22 @@ def live_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     emulator.store.close()
 
 
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """This file's emulator (conftest's `client` uses it): deterministic mode, so its clock
+    stands still and no background thread sends anything. Time moves, and retries fall due,
+    only when a test moves the clock: what is sent when is decided by the test, never by how
+    busy the machine is."""
+    monkeypatch.delenv("KIT_WEBHOOK_RETRY_SCHEDULE", raising=False)
+    monkeypatch.delenv("KIT_BACKGROUND_DELIVERIES", raising=False)
+    emulator = Emulator(":memory:", deterministic=True)
+    assert emulator.deliveries.background is False
+    reset_emulator(emulator)
+    yield emulator
+    reset_emulator(None)
+    emulator.store.close()
+
+
 def pay(client: stripe.StripeClient, token: str = "pm_card_visa") -> str:
     try:
         return client.v1.payment_intents.create({
@@ -77,40 +95,39 @@ def pay(client: stripe.StripeClient, token: str = "pm_card_visa") -> str:
         return error.error.payment_intent["id"]
 
 
-def wait_until(check, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
+def nothing_left_to_send(emulator: Emulator, account: str) -> bool:
+    """The delivery queue's own word that no (re)try is waiting: nothing pending, nothing due."""
+    return emulator.deliveries.pending(account) == [] and emulator.deliveries.next_due() is None
 
 
 @pytest.mark.slow
 def test_a_real_endpoint_gets_every_retry_within_a_minute(live_emulator: Emulator) -> None:
+    """The one real-time test (a smoke test): the background thread, with nobody calling
+    run_deliveries, sends every retry to a real HTTP endpoint on the wall clock. Its bounds are
+    deliberately wide (never early by more than 0.5 s, all within a minute); the schedule's
+    exact order and count are checked on the movable clock by the tests below."""
     endpoint = Endpoint(status=500)
     try:
         client = make_client(live_emulator, DEFAULT_SECRET_KEY)
         we = client.v1.webhook_endpoints.create({"url": endpoint.url, "enabled_events": LESSON})
+        account = live_emulator.account_of(DEFAULT_SECRET_KEY)
         started = time.monotonic()
         pay(client)
         expected = 1 + len(DEFAULT_RETRY_SCHEDULE)
-        # nobody calls run_deliveries: the background thread sends the retries on time
-        assert wait_until(lambda: len(endpoint.got) >= expected, 60), endpoint.got
-        elapsed = endpoint.got[-1][0] - started
-        assert elapsed < 60
+        poll_until(lambda: len(live_emulator.deliveries.log(account)) >= expected
+                   and nothing_left_to_send(live_emulator, account), 60,
+                   f"the background thread to log all {expected} attempts and give up")
+        assert len(endpoint.got) == expected  # three retries, then it gives up
+        assert endpoint.got[-1][0] - started < 60
         gaps = [b[0] - a[0] for a, b in zip(endpoint.got, endpoint.got[1:], strict=False)]
         for gap, planned in zip(gaps, DEFAULT_RETRY_SCHEDULE, strict=True):
-            assert planned - 0.2 <= gap <= planned + 1.5, (gaps, DEFAULT_RETRY_SCHEDULE)
-        time.sleep(1.0)
-        assert len(endpoint.got) == expected  # three retries, then it gives up
+            assert gap >= planned - 0.5, (gaps, DEFAULT_RETRY_SCHEDULE)
         stamps = set()
         for _, body, headers in endpoint.got:
             event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"], we.secret)
             assert event.type == "payment_intent.succeeded"
             stamps.add(headers["Stripe-Signature"].split(",")[0])
         assert len(stamps) > 1  # signed afresh with a new timestamp per attempt
-        account = live_emulator.account_of(DEFAULT_SECRET_KEY)
         log = live_emulator.deliveries.log(account)
         assert [(a["attempt"], a["status"], a["ok"]) for a in log] == \
             [(n, 500, 0) for n in range(1, expected + 1)]
@@ -121,22 +138,86 @@ def test_a_real_endpoint_gets_every_retry_within_a_minute(live_emulator: Emulato
         endpoint.close()
 
 
-def test_a_receiver_that_was_down_gets_every_event_once_back(live_emulator: Emulator) -> None:
+@pytest.mark.parametrize("schedule", [None, "1,3"], ids=["default", "KIT_WEBHOOK_RETRY_SCHEDULE"])
+def test_each_retry_falls_due_exactly_on_schedule_then_it_gives_up(
+        emulator: Emulator, client: stripe.StripeClient, monkeypatch: pytest.MonkeyPatch,
+        schedule: str | None) -> None:
+    """On the movable clock: retry n is not sent half a second before its planned gap and is
+    sent (once) half a second after it; after the last one nothing is pending, and a day later
+    nothing more has been sent."""
+    if schedule:
+        monkeypatch.setenv("KIT_WEBHOOK_RETRY_SCHEDULE", schedule)
+    planned = retry_schedule()
+    assert planned == (DEFAULT_RETRY_SCHEDULE if schedule is None else (1.0, 3.0))
+    got: list[dict[str, str]] = []
+
+    def failing(payload: bytes, headers: dict[str, str]) -> int:
+        got.append(headers)
+        return 500
+
+    url = emulator.add_receiver("failing", failing)
+    we = client.v1.webhook_endpoints.create({"url": url, "enabled_events": LESSON})
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    deliveries = emulator.deliveries
+    pay(client)
+    assert [a["attempt"] for a in deliveries.log(account)] == [1]
+    for attempt, gap in enumerate(planned, start=2):
+        [waiting] = deliveries.pending(account)
+        assert waiting["attempt"] == attempt - 1
+        assert waiting["due_at"] - emulator.clock.base_float() == pytest.approx(gap)
+        emulator.advance_clock(gap - 0.5)
+        assert len(deliveries.log(account)) == attempt - 1, f"retry {attempt - 1} came early"
+        emulator.advance_clock(1.0)
+        assert [a["attempt"] for a in deliveries.log(account)] == list(range(1, attempt + 1))
+    assert nothing_left_to_send(emulator, account)
+    emulator.advance_clock(24 * 3600)
+    log = deliveries.log(account)
+    assert [(a["attempt"], a["status"], a["ok"]) for a in log] == \
+        [(n, 500, 0) for n in range(1, len(planned) + 2)]
+    assert len(got) == len(log)
+    assert len({h["Stripe-Signature"].split(",")[0] for h in got}) == len(got)  # signed afresh
+    assert client.v1.events.retrieve(log[0]["event_id"]).pending_webhooks == 1
+    assert we.id == log[0]["endpoint_id"]
+
+
+def test_retries_of_two_deliveries_go_out_in_the_order_they_fall_due(
+        emulator: Emulator, client: stripe.StripeClient) -> None:
+    """A delivery queued later, but due sooner, goes first: A fails twice before B is queued,
+    so B's second attempt (2 s after it) comes before A's third (5 s after A's second)."""
+    url = emulator.add_receiver("failing", lambda payload, headers: 500)
+    client.v1.webhook_endpoints.create({"url": url, "enabled_events": LESSON})
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    first = pay(client)
+    emulator.advance_clock(DEFAULT_RETRY_SCHEDULE[0] + 0.5)  # A's first retry
+    second = pay(client, "pm_card_chargeDeclined")
+    emulator.deliveries.settle()
+    subject = {e.id: e.data.object.id for e in client.v1.events.list({"limit": 100}).data}
+    sent = [("A" if subject[a["event_id"]] == first else "B", a["attempt"])
+            for a in emulator.deliveries.log(account)]
+    assert subject and second in subject.values()
+    assert sent == [("A", 1), ("A", 2), ("B", 1), ("B", 2), ("A", 3), ("B", 3), ("A", 4),
+                    ("B", 4)]
+    assert nothing_left_to_send(emulator, account)
+
+
+def test_a_receiver_that_was_down_gets_every_event_once_back(emulator: Emulator,
+                                                             client: stripe.StripeClient) -> None:
     probe = Endpoint()
     port = probe.port
     probe.close()  # nothing listens on this port now: connection refused
-    client = make_client(live_emulator, DEFAULT_SECRET_KEY)
     client.v1.webhook_endpoints.create({"url": f"http://127.0.0.1:{port}/webhook",
                                         "enabled_events": LESSON})
     ids = [pay(client), pay(client, "pm_card_chargeDeclined"), pay(client)]
-    account = live_emulator.account_of(DEFAULT_SECRET_KEY)
-    assert all(a["status"] is None and "Refused" in a["excerpt"]
-               for a in live_emulator.deliveries.log(account))
-    time.sleep(3)
+    account = emulator.account_of(DEFAULT_SECRET_KEY)
+    emulator.advance_clock(DEFAULT_RETRY_SCHEDULE[0] + 0.5)  # the first retries: still down
+    log = emulator.deliveries.log(account)
+    assert [a["attempt"] for a in log] == [1, 1, 1, 2, 2, 2]
+    assert all(a["status"] is None and "Refused" in a["excerpt"] for a in log)
     endpoint = Endpoint(port=port)  # back up
     try:
-        assert wait_until(lambda: len(endpoint.got) >= 3, 30)
-        time.sleep(0.5)
+        emulator.advance_clock(DEFAULT_RETRY_SCHEDULE[1] + 0.5)  # the second retries
+        assert nothing_left_to_send(emulator, account)
+        emulator.advance_clock(24 * 3600)
         got = [json.loads(body) for _, body, _ in endpoint.got]
         assert sorted(e["data"]["object"]["id"] for e in got) == sorted(ids)
         assert len({e["id"] for e in got}) == len(got) == 3
@@ -273,6 +354,8 @@ def test_a_disabled_endpoint_stops_its_retries(emulator: Emulator,
 
 def test_settle_fast_forwards_through_the_retries(emulator: Emulator,
                                                   client: stripe.StripeClient) -> None:
+    """On a clock that stands still, settle() can only finish by moving it (waiting in real
+    time would never make a retry due: the timeout turns that into a failure)."""
     got = []
     answers = [500, 502, 503]
 
@@ -283,12 +366,12 @@ def test_settle_fast_forwards_through_the_retries(emulator: Emulator,
     url = emulator.add_receiver("settle", receive)
     endpoint = client.v1.webhook_endpoints.create({"url": url, "enabled_events": LESSON})
     pay(client)
-    started = time.monotonic()
-    emulator.deliveries.settle(endpoint.id)
-    assert time.monotonic() - started < 2  # the clock jumped; nobody waited 17 s
-    assert len(got) == 4
     account = emulator.account_of(DEFAULT_SECRET_KEY)
+    emulator.deliveries.settle(endpoint.id, timeout=30)
+    assert len(got) == 4
     assert [a["status"] for a in emulator.deliveries.log(account)] == [500, 502, 503, 200]
+    assert emulator.clock.offset_for(account) >= sum(DEFAULT_RETRY_SCHEDULE)  # the clock jumped
+    assert nothing_left_to_send(emulator, account)
 
 
 def test_background_thread_stops_cleanly(live_emulator: Emulator) -> None:

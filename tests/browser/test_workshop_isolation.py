@@ -38,6 +38,7 @@ from typing import Any
 
 import pytest
 from local_servers import start_workshop, stop_group
+from support.waits import poll_until
 
 pytestmark = pytest.mark.browser
 
@@ -64,14 +65,18 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def wait_for_line(self, line: str, timeout: float, what: str) -> None:
-        """Wait for a printed line matching the regular expression `line`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(re.fullmatch(line, printed) for printed in self.text().splitlines()):
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.5)
+        """Wait for a printed line matching the regular expression `line` (no longer once the
+        server has exited)."""
+        def printed() -> bool:
+            return any(re.fullmatch(line, p) for p in self.text().splitlines())
+
+        try:
+            poll_until(lambda: printed() or self.process.poll() is not None, timeout, what,
+                       interval=0.5)
+        except TimeoutError:
+            pass  # the log's end says more than the last check
+        if printed():
+            return
         raise AssertionError(f"waited {timeout:.0f} s for {what} ({line!r}); the server's log"
                              f" ends:\n{self.text()[-3000:]}")
 

@@ -5,7 +5,8 @@ mode alike) and calls your `pay_or_explain(intent_id, payment_method)` as a chec
 server would: a card declined for insufficient funds, then a good card on the same intent (a
 retry must not open a second PaymentIntent), a payment method id that does not exist (Stripe's
 message for developers must not reach the customer), and a card that needs 3-D Secure. It
-watches the requests your code sends, so a PaymentIntent you create is noticed.
+watches the requests that reach Stripe while your code runs, from whatever client sent them, so
+a PaymentIntent you create is noticed.
 """
 
 from __future__ import annotations

@@ -151,8 +151,8 @@ def guarded(make: Callable[[Any], Any]) -> Callable[[], Any]:
             return jsonify(error={"message": "Log in."}), 401
         try:
             return make(user)
-        except stripe.StripeError as error:
-            return jsonify(error={"message": error.user_message}), 400
+        except stripe.StripeError:
+            return jsonify(error={"message": "Payment is unavailable right now."}), 400
 
     view.__name__ = "create_intent_and_customer_session"
     return view
@@ -338,6 +338,39 @@ def test_a_stripe_error_answered_without_json_fails(backend: helpers.Backend) ->
 
     verdict, text = verdict_for(ROUTE_ID, route_app(view))
     assert not verdict.ok and "not with JSON" in text, text
+
+
+@pytest.mark.parametrize("sent", [
+    lambda error: {"error": {"message": error.user_message}},  # a non-card error's own text
+    lambda error: {"error": {"message": str(error)}},
+    lambda error: error.json_body,
+], ids=["user_message", "str", "json_body"])
+def test_sending_stripes_developer_text_to_the_browser_fails(backend: helpers.Backend,
+                                                            sent: Callable) -> None:
+    def view():
+        user = current_user()
+        if user is None:
+            return jsonify(error={"message": "Log in."}), 401
+        try:
+            return create_both(user.stripe_customer_id, cart_total())
+        except stripe.StripeError as error:
+            return jsonify(sent(error)), 400
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(view))
+    assert not verdict.ok and "Stripe's message for developers" in text, text
+
+
+@pytest.mark.parametrize(("features", "expected"), [
+    ({"payment_method_remove": "enabled"}, "enables payment_method_remove"),
+    ({"payment_method_allow_redisplay_filters": ["always", "unspecified"]},
+     "include 'unspecified'"),
+])
+def test_a_checkout_session_with_account_page_features_fails(
+        backend: helpers.Backend, features: dict, expected: str) -> None:
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(lambda user: create_both(
+        user.stripe_customer_id, cart_total(),
+        features={"payment_method_redisplay": "enabled", **features}))))
+    assert not verdict.ok and expected in text, text
 
 
 def test_a_get_route_or_a_wrong_path_fails(backend: helpers.Backend) -> None:

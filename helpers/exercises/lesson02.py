@@ -15,6 +15,7 @@ and in Stripe test mode alike.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import stripe
@@ -400,6 +401,16 @@ def _judge_session(secret: str, traffic: StripeTraffic, shopper_id: str,
     if features.get("payment_method_redisplay") != "enabled":
         raise fail("The CustomerSession leaves payment_method_redisplay 'disabled' (its"
                    " default): the returning customer would see none of her saved methods.")
+    if "unspecified" in (features.get("payment_method_allow_redisplay_filters") or ()):
+        raise fail("The CustomerSession's payment_method_allow_redisplay_filters include"
+                   " 'unspecified': checkout would offer cards saved with no consent signal"
+                   " at all. Leave the filters at their default, ['always'] (the cards she"
+                   " agreed to see again).")
+    if features.get("payment_method_remove") == "enabled":
+        raise fail("The CustomerSession enables payment_method_remove: the checkout page"
+                   " would let anyone at this browser delete her saved cards in the middle of"
+                   " a payment. Removing belongs on her account page; leave it 'disabled' (its"
+                   " default) here.")
 
 
 def _session_with_secret(created: list[SeenRequest], secret: str) -> dict[str, Any] | None:
@@ -424,7 +435,7 @@ def _check_not_logged_in(app: Any) -> None:
 
 def _check_stripe_error(app: Any) -> None:
     when = "When Stripe refused the request (this user's Stripe customer no longer exists)"
-    response, _ = _send(_log_in(app, GHOST), {}, when)
+    response, traffic = _send(_log_in(app, GHOST), {}, when)
     if response.status_code != 400:
         raise fail(f"{when}, your route answered HTTP {response.status_code}; it should answer"
                    " 400 with a JSON error, so checkout.js can show a message.")
@@ -432,4 +443,34 @@ def _check_stripe_error(app: Any) -> None:
     if not isinstance(body, dict) or "error" not in body:
         raise fail(f"{when}, your route answered 400 but not with JSON like"
                    " {\"error\": {\"message\": ...}}: checkout.js reads the JSON body.")
+    leaked = _developer_text_sent(body, traffic)
+    if leaked:
+        raise fail(f"{when}, your route sent the browser Stripe's message for developers"
+                   f" ({leaked!r}): it names ids and parameters, and only a card error's message"
+                   " is written for customers. Send a message of your own (say, 'Payment is"
+                   " unavailable right now.'), and log Stripe's error for yourself.")
+
+
+def _developer_text_sent(body: Any, traffic: StripeTraffic) -> str | None:
+    """The first thing Stripe told the route about its failed request (message, code, request
+    id) that the route passed on in its own answer, if any. `user_message` is that message too
+    for errors that are not card errors (stripe-python falls back to it)."""
+    told: list[str] = []
+    for request in traffic.requests:
+        error = request.body.get("error") if request.status >= 400 else None
+        if isinstance(error, Mapping):
+            told += [str(error[key]) for key in ("message", "code") if error.get(key)]
+    sent = list(_strings(body))
+    return next((text for text in told if any(text in value for value in sent)), None)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 

@@ -21,8 +21,9 @@ def create_intent_and_customer_session():
                 "features": {"payment_method_redisplay": "enabled"},
             }},
         )
-    except stripe.StripeError as error:
-        # JSON that checkout.js can read, never a 500 page.
-        return jsonify(error={"message": error.user_message or "Payment unavailable."}), 400
+    except stripe.StripeError:
+        # JSON that checkout.js can read, never a 500 page. Stripe's own text (it names ids
+        # and parameters) is for your logs, not for the browser.
+        return jsonify(error={"message": "Payment is unavailable right now."}), 400
     return jsonify(client_secret=intent.client_secret,
                    customer_session_client_secret=customer_session.client_secret)

@@ -222,6 +222,17 @@ def test_a_payment_intent_without_the_customer_fails(backend: helpers.Backend) -
     assert not verdict.ok and "customer=None" in text, text
 
 
+def test_an_off_session_payment_intent_in_a_checkout_fails(backend: helpers.Backend) -> None:
+    def make(user):
+        intent = stripe.PaymentIntent.create(amount=cart_total(), currency="usd",
+                                             customer=user.stripe_customer_id, off_session=True,
+                                             automatic_payment_methods={"enabled": True})
+        return secrets_of(intent, open_session(user.stripe_customer_id))
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+    assert not verdict.ok and "created the PaymentIntent with off_session" in text, text
+
+
 def test_a_customer_session_without_redisplay_fails(backend: helpers.Backend) -> None:
     verdict, text = verdict_for(ROUTE_ID, route_app(guarded(
         lambda user: create_both(user.stripe_customer_id, cart_total(),

@@ -116,6 +116,25 @@ def test_each_mistake_fails_with_its_own_hint(mistake: dict[str, Any], expected:
     assert expected in verdict.message, verdict.message
 
 
+@pytest.mark.parametrize("off_session", [True, "one_off"])
+def test_confirming_off_session_in_a_checkout_fails(off_session: Any) -> None:
+    def pay_or_explain(intent_id: str, payment_method: str) -> dict:
+        try:
+            intent = stripe.PaymentIntent.confirm(intent_id, payment_method=payment_method,
+                                                  return_url=RETURN_URL,
+                                                  off_session=off_session)
+        except stripe.CardError as error:
+            return {"status": stripe.PaymentIntent.retrieve(intent_id).status,
+                    "message": error.user_message}
+        except stripe.StripeError:
+            return {"status": stripe.PaymentIntent.retrieve(intent_id).status,
+                    "message": GENERIC}
+        return {"status": intent.status, "message": stripejs.status_message(intent.status)}
+
+    verdict = verdict_for(pay_or_explain)
+    assert not verdict.ok and "confirmed with off_session" in verdict.message, verdict.message
+
+
 def test_three_d_secure_is_not_a_success() -> None:
     def pay_or_explain(intent_id: str, payment_method: str) -> dict:
         try:

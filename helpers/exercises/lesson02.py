@@ -296,6 +296,12 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> None:
                 "customer": stranger_id}
     response, traffic = _send(client, tampered, when)
     _trusted_the_browser(traffic, stranger_id)
+    if any(r.params.get("off_session", "false") != "false"
+           for r in traffic.creates("/v1/payment_intents")):
+        raise fail("Your route created the PaymentIntent with off_session: that tells Stripe the"
+                   " customer is not there, yet she is paying on the checkout page. A card that"
+                   " asks for 3-D Secure would then fail instead of letting her authenticate."
+                   " Leave off_session out of a checkout.")
     if response.status_code != 200:
         raise fail(f"{when}, your route answered HTTP {response.status_code}"
                    f"{_error_text(response)}; it should answer 200 with both client secrets.")

@@ -77,6 +77,12 @@ def _call(answer: Any, intent_id: str, payment_method: str, what: str) -> dict[s
         result: Run = run(answer, intent_id, payment_method)
     if any(r.status == 200 for r in seen.creates("/v1/payment_intents")):
         raise Stop(_created_verdict(what))
+    if any(r.params.get("off_session", "false") != "false"
+           for r in seen.matching("POST", "/v1/payment_intents/")):
+        raise fail(f"With {what}, your function confirmed with off_session: that tells Stripe"
+                   " the customer is not there, yet she is paying on the checkout page. A card"
+                   " that asks for 3-D Secure would then fail instead of letting her"
+                   " authenticate. Leave off_session out of a payment she makes now.")
     if result.raised:
         error = result.error
         if isinstance(error, stripe.CardError):

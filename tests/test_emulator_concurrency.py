@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import sqlite3
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator, routing
 from helpers.emulator import payment_intents as payment_intents_module
@@ -90,59 +92,118 @@ def test_two_processes_confirming_the_same_intent(tmp_path: Path) -> None:
     check_one_success(db, pi_id, results)
 
 
-def slow_intent_creation(monkeypatch) -> None:
-    """POST /v1/payment_intents takes half a second (inside its transaction), so a second
-    request with the same idempotency key arrives while the first is still in flight."""
-    original = payment_intents_module.create
-
-    def slow_create(ctx, params):
-        time.sleep(0.5)
-        return original(ctx, params)
-
-    key = routing._bucket_key("POST", "/v1/payment_intents")  # the routes match() reads
-    monkeypatch.setitem(routing._BUCKETS, key, [
-        dataclasses.replace(r, handler=slow_create) if r.handler is original else r
-        for r in routing._BUCKETS[key]])
+HOLD_TIMEOUT = 30  # seconds a held request waits to be let go (only a broken test waits out)
 
 
-def first_and_twin(first_emulator: Emulator, twin_emulator: Emulator,
-                   key: str) -> tuple[Any, Any]:
-    """The same creation twice with one key: the twin sent 0.2 s into the first."""
-    params = {"amount": 1099, "currency": "usd"}
-    headers = {"Idempotency-Key": key}
-    first: list = []
-    thread = threading.Thread(target=lambda: first.append(first_emulator.request(
-        "POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY, headers)))
+def wait_for(event: threading.Event, what: str) -> None:
+    """Wait for `event`, or fail naming what never happened."""
+    assert event.wait(HOLD_TIMEOUT), f"waited {HOLD_TIMEOUT} s for {what}"
+
+
+class HeldCreation:
+    """POST /v1/payment_intents stops inside its transaction (`entered` is set) until the test
+    lets it go (`release`): a second request with the same key is sent while the first is
+    surely in flight, ordered by these events rather than by a sleep."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.held_out = False  # the test never let it go (it then fails on its own asserts)
+        original = payment_intents_module.create
+
+        def held_create(ctx, params):
+            self.entered.set()
+            if not self.release.wait(HOLD_TIMEOUT):
+                self.held_out = True
+            return original(ctx, params)
+
+        key = routing._bucket_key("POST", "/v1/payment_intents")  # the routes match() reads
+        monkeypatch.setitem(routing._BUCKETS, key, [
+            dataclasses.replace(r, handler=held_create) if r.handler is original else r
+            for r in routing._BUCKETS[key]])
+
+
+class WatchedConnection:
+    """An emulator's SQLite connection, watched: `met_lock` is set when a BEGIN IMMEDIATE finds
+    the database's write lock taken by another connection. It then waits for the lock exactly
+    as it would have (its busy timeout); only the first try is made without waiting."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.met_lock = threading.Event()
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "BEGIN IMMEDIATE" and not self.met_lock.is_set():
+            waits = self._db.execute("PRAGMA busy_timeout").fetchone()[0]
+            self._db.execute("PRAGMA busy_timeout=0")
+            try:
+                return self._db.execute(sql, *args)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                self.met_lock.set()
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout={int(waits)}")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+PARAMS = {"amount": 1099, "currency": "usd"}
+
+
+def send_in_thread(emulator: Emulator, key: str) -> tuple[threading.Thread, list]:
+    answer: list = []
+    thread = threading.Thread(target=lambda: answer.append(emulator.request(
+        "POST", "/v1/payment_intents", PARAMS, DEFAULT_SECRET_KEY, {"Idempotency-Key": key})))
     thread.start()
-    time.sleep(0.2)
-    twin = twin_emulator.request("POST", "/v1/payment_intents", params, DEFAULT_SECRET_KEY,
-                                 headers)
-    thread.join()
-    return first[0], twin
+    return thread, answer
+
+
+def joined(thread: threading.Thread, answer: list, what: str) -> Any:
+    thread.join(HOLD_TIMEOUT)
+    assert not thread.is_alive() and answer, f"{what} did not answer within {HOLD_TIMEOUT} s"
+    return answer[0]
 
 
 def test_a_concurrent_reuse_of_an_idempotency_key_gets_409(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     emulator = Emulator(tmp_path / "idem.sqlite3")
-    slow_intent_creation(monkeypatch)
-    first, second = first_and_twin(emulator, emulator, "same-key")
+    held = HeldCreation(monkeypatch)
+    thread, answer = send_in_thread(emulator, "same-key")
+    wait_for(held.entered, "the first request to be inside its transaction")
+    second = emulator.request("POST", "/v1/payment_intents", PARAMS, DEFAULT_SECRET_KEY,
+                              {"Idempotency-Key": "same-key"})  # answered at once
+    held.release.set()
+    first = joined(thread, answer, "the first request")
+    assert not held.held_out, "the twin was answered only after the first had finished"
     assert second.status == 409 and second.body["error"]["code"] == "idempotency_key_in_use"
     assert second.headers["Stripe-Should-Retry"] == "true"
     assert first.status == 200
-    replay = emulator.request("POST", "/v1/payment_intents", {"amount": 1099, "currency": "usd"},
-                              DEFAULT_SECRET_KEY, {"Idempotency-Key": "same-key"})
+    replay = emulator.request("POST", "/v1/payment_intents", PARAMS, DEFAULT_SECRET_KEY,
+                              {"Idempotency-Key": "same-key"})
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.body["id"] == first.body["id"]
 
 
 def test_a_twin_request_from_another_process_waits_and_replays(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two emulators on one file (as a kernel and the HTTP server are): the twin cannot
-    overlap the first request's write transaction, so it waits and gets the stored answer."""
+    overlap the first request's write transaction, so it waits and gets the stored answer.
+    The first is let go only once the twin has met its write lock."""
     db = tmp_path / "idem.sqlite3"
     first_process, second_process = Emulator(db), Emulator(db)
-    slow_intent_creation(monkeypatch)
-    first, second = first_and_twin(first_process, second_process, "twin-key")
+    watched = WatchedConnection(second_process.store._db)
+    monkeypatch.setattr(second_process.store, "_db", watched)
+    held = HeldCreation(monkeypatch)
+    first_thread, first_answer = send_in_thread(first_process, "twin-key")
+    wait_for(held.entered, "the first request to be inside its transaction")
+    twin_thread, twin_answer = send_in_thread(second_process, "twin-key")
+    wait_for(watched.met_lock, "the twin to meet the first request's write lock")
+    held.release.set()
+    first = joined(first_thread, first_answer, "the first request")
+    second = joined(twin_thread, twin_answer, "the twin")
+    assert not held.held_out
     assert first.status == 200 and "Idempotent-Replayed" not in first.headers
     assert second.status == 200 and second.headers["Idempotent-Replayed"] == "true"
     assert second.body["id"] == first.body["id"]

@@ -141,10 +141,9 @@ def test_concurrent_deliveries_of_one_event_fulfil_once_threads(tmp_path: Path) 
     assert shared.count("orders") == 50 and shared.count("outbox") == 50
 
 
-def _process_worker(path: str, start_at: float, queue) -> None:
+def _process_worker(path: str, start, queue) -> None:
     book = OrderBook(path)
-    while time.time() < start_at:
-        time.sleep(0.001)
+    start.wait(60)  # both processes have opened the book: they start together
     queue.put([book.handle(event(f"evt_{n}", "succeeded", pi=f"pi_{n}")) for n in range(100)])
 
 
@@ -153,8 +152,8 @@ def test_concurrent_deliveries_of_one_event_fulfil_once_processes(tmp_path: Path
     OrderBook(path).close()
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    start_at = time.time() + 2.0
-    workers = [context.Process(target=_process_worker, args=(path, start_at, queue))
+    start = context.Barrier(2)
+    workers = [context.Process(target=_process_worker, args=(path, start, queue))
                for _ in range(2)]
     for w in workers:
         w.start()

@@ -128,6 +128,29 @@ def test_forgetting_to_return_the_method_fails(backend: helpers.Backend) -> None
     assert not verdict.ok and "saved correctly" in text and "returned None" in text
 
 
+def test_returning_the_object_attach_returned_fails(backend: helpers.Backend) -> None:
+    def save_card(customer_id, payment_method, customer_ticked_save):
+        method = stripe.PaymentMethod.attach(payment_method, customer=customer_id)
+        consent = "always" if customer_ticked_save else "limited"
+        stripe.PaymentMethod.modify(method.id, allow_redisplay=consent)
+        return method  # as attach left it: allow_redisplay 'unspecified'
+
+    verdict, text = verdict_for(save_card)
+    assert not verdict.ok and "as attach left it, before your update" in text, text
+
+
+def test_returning_the_method_read_back_after_the_update_passes(
+        backend: helpers.Backend) -> None:
+    def save_card(customer_id, payment_method, customer_ticked_save):
+        method = stripe.PaymentMethod.attach(payment_method, customer=customer_id)
+        consent = "always" if customer_ticked_save else "limited"
+        stripe.PaymentMethod.modify(method.id, allow_redisplay=consent)
+        return stripe.PaymentMethod.retrieve(method.id)
+
+    verdict, text = verdict_for(save_card)
+    assert verdict.ok, text
+
+
 def test_swallowing_stripe_errors_fails(backend: helpers.Backend) -> None:
     def save_card(customer_id, payment_method, customer_ticked_save):
         try:

@@ -91,6 +91,12 @@ def _check_one_save(save_card: Callable[..., Any], token: str, ticked: bool,
         what = "None" if result.value is None else f"a {type(result.value).__name__}"
         raise fail(f"The card was saved correctly, but {call} returned {what}."
                    " Return the saved PaymentMethod: the caller needs its id.")
+    returned = getattr(result.value, "allow_redisplay", None)
+    if returned != got:
+        raise fail(f"The card was saved correctly, but {call} returned it with"
+                   f" allow_redisplay {returned!r}, while Stripe now holds {got!r}: that is"
+                   " the PaymentMethod as attach left it, before your update. Return the"
+                   " object your update call returned: it is the card as Stripe keeps it.")
 
 
 def _nothing_attached(call: str, returned: Any, customer_id: str) -> Verdict:

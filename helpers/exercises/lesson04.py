@@ -240,6 +240,9 @@ REJECTIONS = (
     ("forged", "a delivery signed with another secret (a forgery)",
      "verify every delivery with `stripe.Webhook.construct_event(payload, sig_header,"
      " secret)` before trusting anything in it"),
+    ("forged-repeat", "a forgery that repeats the id of an event you already handled",
+     "verify the signature first: until construct_event has checked it, nothing in the body"
+     " is Stripe's, not even the event id, so look up `orders.seen(event.id)` only after"),
     ("tampered", "a body whose amount was changed after it was signed",
      "verify the exact bytes you received: construct_event refuses a changed body"),
     ("reserialised", "a body parsed and re-encoded as JSON (same content, other bytes)",
@@ -269,6 +272,8 @@ def _rejections(answer: Callable[..., Any], stripe_: Stripe, intents: Intents
     bodies = {
         "forged": (genuine.body, stripe_.sign(genuine.body, secret="whsec_" +
                                               secrets.token_hex(16))),
+        "forged-repeat": (genuine.body, stripe_.sign(genuine.body, secret="whsec_" +
+                                                     secrets.token_hex(16))),
         "tampered": (tampered_body, genuine.header),
         "reserialised": (json.dumps(json.loads(genuine.body)).encode(), genuine.header),
         "stale": (genuine.body, stripe_.sign(genuine.body, at=now - STALE_SECONDS)),
@@ -279,6 +284,8 @@ def _rejections(answer: Callable[..., Any], stripe_: Stripe, intents: Intents
     for key, label, advice in REJECTIONS:
         body, header = bodies[key]
         orders = Orders()
+        if key == "forged-repeat":
+            orders.remember(event["id"])  # the genuine event was handled before
         delivery = Delivery(body, header, label)
         result, changes = _call(answer, delivery, stripe_.secret, orders)
         if result.raised:

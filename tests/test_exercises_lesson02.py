@@ -233,6 +233,32 @@ def test_an_off_session_payment_intent_in_a_checkout_fails(backend: helpers.Back
     assert not verdict.ok and "created the PaymentIntent with off_session" in text, text
 
 
+def test_an_idempotency_key_per_user_instead_of_per_attempt_fails(
+        backend: helpers.Backend) -> None:
+    def make(user):
+        intent = stripe.PaymentIntent.create(
+            amount=cart_total(), currency="usd", customer=user.stripe_customer_id,
+            automatic_payment_methods={"enabled": True},
+            idempotency_key=f"checkout-{user.id}")  # the same for each of her checkouts
+        return secrets_of(intent, open_session(user.stripe_customer_id))
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+    assert not verdict.ok and "idempotency key of her previous checkout" in text, text
+
+
+def test_reusing_the_first_payment_intent_for_the_next_checkout_fails(
+        backend: helpers.Backend) -> None:
+    made: dict[str, Any] = {}
+
+    def make(user):
+        if user.id not in made:
+            made[user.id] = open_payment(user.stripe_customer_id)
+        return secrets_of(made[user.id], open_session(user.stripe_customer_id))
+
+    verdict, text = verdict_for(ROUTE_ID, route_app(guarded(make)))
+    assert not verdict.ok and "returned the PaymentIntent of her previous checkout" in text, text
+
+
 def test_a_customer_session_without_redisplay_fails(backend: helpers.Backend) -> None:
     verdict, text = verdict_for(ROUTE_ID, route_app(guarded(
         lambda user: create_both(user.stripe_customer_id, cart_total(),

@@ -182,6 +182,8 @@ SHOPPER_CART = (("Desk lamp", 4200), ("Bulb", 350))
 SHOPPER_TOTAL = sum(price for _, price in SHOPPER_CART)
 MISSING_CUSTOMER = "cus_kitCheckerGone"  # a Stripe customer that does not exist
 TAMPERED_AMOUNT, TAMPERED_CURRENCY = 1, "eur"
+NEXT_CART = SHOPPER_CART[:1]  # her next checkout: she took the bulb out
+NEXT_TOTAL = sum(price for _, price in NEXT_CART)
 
 
 @exercise("02-route", "Write the endpoint as a Flask route", [
@@ -217,7 +219,9 @@ def check_route(answer: Any) -> Verdict:
         shopper, stranger = _route_customers()
         shop.add_user(SHOPPER, "shopper@example.com", shopper.id, SHOPPER_CART)
         shop.add_user(GHOST, "ghost@example.com", MISSING_CUSTOMER, (("Socks", 1200),))
-        _check_logged_in(answer, shopper.id, stranger.id)
+        first = _check_logged_in(answer, shopper.id, stranger.id)
+        shop.carts[SHOPPER] = list(NEXT_CART)
+        _check_next_attempt(answer, shopper.id, first)
         _check_not_logged_in(answer)
         _check_stripe_error(answer)
     except Stop as stop:
@@ -289,7 +293,8 @@ def _error_text(response: Any) -> str:
     return f" ({message})" if isinstance(message, str) and message else ""
 
 
-def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> None:
+def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> str:
+    """The first checkout of the logged-in user; the id of the PaymentIntent it made."""
     when = "For a logged-in user whose browser sent a tampered body"
     client = _log_in(app, SHOPPER)
     tampered = {"amount": TAMPERED_AMOUNT, "currency": TAMPERED_CURRENCY,
@@ -318,6 +323,34 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> None:
     intent = _returned_intent(body["client_secret"])
     _judge_intent(intent, shopper_id, stranger_id)
     _judge_session(body["customer_session_client_secret"], traffic, shopper_id, stranger_id)
+    return str(intent.id)
+
+
+def _check_next_attempt(app: Any, shopper_id: str, first_intent: str) -> None:
+    """Her next checkout, with another cart, needs a PaymentIntent of its own: an
+    idempotency key that is the same for every attempt of a user makes Stripe refuse it (the
+    key was used with other parameters)."""
+    when = "For her next checkout (she took an item out of her cart)"
+    response, traffic = _send(_log_in(app, SHOPPER), {}, when)
+    for request in traffic.creates("/v1/payment_intents"):
+        error = request.body.get("error")
+        if isinstance(error, Mapping) and error.get("type") == "idempotency_error":
+            raise fail(f"{when}, Stripe refused to create the PaymentIntent: your route sent the"
+                       " idempotency key of her previous checkout with other parameters. An"
+                       " idempotency key names one attempt (say, the order's id), not the user:"
+                       " every new checkout needs a key of its own.")
+    if response.status_code != 200:
+        raise fail(f"{when}, your route answered HTTP {response.status_code}"
+                   f"{_error_text(response)}; it should answer 200 with both client secrets.")
+    body = response.get_json(silent=True)
+    secret = body.get("client_secret") if isinstance(body, dict) else None
+    intent = _returned_intent(secret if isinstance(secret, str) else "")
+    if intent.id == first_intent:
+        raise fail(f"{when}, your route returned the PaymentIntent of her previous checkout."
+                   " Each checkout needs its own PaymentIntent, for the cart as it is now.")
+    if intent.amount != NEXT_TOTAL:
+        raise fail(f"{when}, the PaymentIntent is for {intent.amount}, but her cart now totals"
+                   f" {NEXT_TOTAL}: read `cart_total()` on every request.")
 
 
 def _trusted_the_browser(traffic: StripeTraffic, stranger_id: str) -> None:

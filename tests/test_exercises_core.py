@@ -87,3 +87,46 @@ def test_stub_detection() -> None:
 def test_errors_are_described_without_server_paths() -> None:
     text = describe_error(FileNotFoundError("/work/main/.kit/secret/file.db is missing"))
     assert "/work/main" not in text and text.startswith("FileNotFoundError")
+
+
+# ------------------------------------------------------------------ what reached Stripe
+
+
+def test_the_watch_keeps_only_the_backends_account_and_no_keys(backend, client_for) -> None:
+    """The emulator is shared (a workshop serves many accounts): another account's traffic
+    in the same moment is not the learner's."""
+    import stripe
+
+    from helpers.exercises.stripe_traffic import watch_stripe
+
+    other = client_for("sk_test_emulator_someone_else")
+    with watch_stripe() as seen:
+        other.v1.customers.create({"name": "Not yours"})
+        stripe.Customer.create(name="Yours")
+    assert [(r.method, r.path, r.key_kind, r.params) for r in seen.requests] == [
+        ("POST", "/v1/customers", "secret", {"name": "Yours"})]
+    assert backend.secret_key not in repr(seen)
+
+
+def test_a_failing_watcher_never_changes_what_the_emulator_answers(backend) -> None:
+    import stripe
+
+    from helpers.emulator.observers import watch_calls
+
+    def broken(call):
+        raise RuntimeError("a watcher bug")
+
+    with watch_calls(broken):
+        customer = stripe.Customer.create(name="Still created")
+    assert stripe.Customer.retrieve(customer.id).name == "Still created"
+
+
+def test_nested_params_are_seen_as_the_form_keys_they_were_sent_as(backend) -> None:
+    import stripe
+
+    from helpers.exercises.stripe_traffic import watch_stripe
+
+    with watch_stripe() as seen:
+        stripe.Customer.create(metadata={"order": "1042"}, preferred_locales=["en", "fr"])
+    assert seen.requests[0].params == {"metadata[order]": "1042", "preferred_locales[0]": "en",
+                                       "preferred_locales[1]": "fr"}

@@ -402,3 +402,17 @@ def test_a_lessons_payments_count_for_its_participant(
         thread.submit(asyncio.run, reset_everyone(NoKernels(), workshop)).result()
     assert not (workshop / "lessons" / account).exists()
     assert workshop_counts(workshop).get(account, {}).get("payments", 0) == 0
+
+
+def test_the_workshop_emulator_never_creates_the_default_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub user's kernel opened the clone's `.kit/emulator.sqlite3` (the process default) only
+    to replace it with the workshop's: a file in the shared checkout that nobody used."""
+    default = tmp_path / "default.sqlite3"
+    monkeypatch.setenv("KIT_EMULATOR_DB", str(default))  # where get_emulator() would create it
+    monkeypatch.setenv("KIT_WORKSHOP_DIR", str(tmp_path / "workshop"))
+    reset_emulator(None)
+    emulator = sandbox_module.workshop_emulator()
+    assert Path(emulator.store.path) == tmp_path / "workshop" / "emulator.sqlite3"
+    assert get_emulator() is emulator
+    assert not default.exists(), "the process's default emulator database was created"

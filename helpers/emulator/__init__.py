@@ -19,6 +19,7 @@ __all__ = [
     "EmulatorHTTPClient",
     "Response",
     "StripeError",
+    "current_emulator",
     "get_emulator",
     "reset_emulator",
 ]
@@ -33,6 +34,12 @@ def get_emulator() -> Emulator:
     with _lock:
         if _emulator is None:
             _emulator = Emulator()
+        return _emulator
+
+
+def current_emulator() -> Emulator | None:
+    """The process's emulator if it has one; never creates one (nor its database file)."""
+    with _lock:
         return _emulator
 
 

@@ -31,7 +31,13 @@ from typing import Any
 import stripe
 
 from ..backend import EMULATOR_API_BASE
-from ..emulator import Emulator, EmulatorHTTPClient, get_emulator, reset_emulator
+from ..emulator import (
+    Emulator,
+    EmulatorHTTPClient,
+    current_emulator,
+    get_emulator,
+    reset_emulator,
+)
 from ..emulator.elements_sessions import select_redisplayable
 from ..fulfilment import OrderBook
 from .ledger import Ledger
@@ -115,11 +121,13 @@ def workshop_emulator() -> Emulator:
     process's emulator: a kernel serving the app serves nothing else. (The lesson notebooks,
     served next to the app, keep theirs in memory: see `server.py`.)"""
     with _emulator_lock:
-        current = get_emulator()
         if in_memory():
-            return current
+            return get_emulator()
         path = workshop_dir() / "emulator.sqlite3"
-        if Path(current.store.path).resolve() != path.resolve():
+        # current_emulator, not get_emulator: the latter would first create the default
+        # database (.kit/emulator.sqlite3 in the clone) only to be replaced here.
+        current = current_emulator()
+        if current is None or Path(current.store.path).resolve() != path.resolve():
             reset_emulator(Emulator(path))
         return get_emulator()
 

@@ -98,10 +98,12 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def kit_env(tmp: Path, **overrides: str) -> dict[str, str]:
-    """A clean environment (support.env.clean_env), a database and Jupyter directories under
-    `tmp`, stable ids; then `overrides`."""
+    """A clean environment (support.env.clean_env), a database, a workshop directory and
+    Jupyter directories under `tmp`, stable ids; then `overrides`."""
     return clean_env(**{
         "KIT_EMULATOR_DB": str(tmp / "emulator.sqlite3"),
+        # a lesson opened with a participant id records it in the workshop's ledger: here
+        "KIT_WORKSHOP_DIR": str(tmp / "workshop"),
         "KIT_DETERMINISTIC": "1",
         "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),

@@ -25,6 +25,7 @@ from helpers.emulator.deliveries import signature_header
 from helpers.shop import create_app, routes
 from helpers.shop.accounts import USERS
 from helpers.shop.cart import CATALOG, Product
+from helpers.shop.routes import CHECKOUT_UNAVAILABLE
 
 SECRET = "whsec_" + "shop-test"  # split so the secrets scanner sees no key
 STRIPE_JS = "http://emulator.invalid/js.stripe.com/v3/"
@@ -134,18 +135,23 @@ def test_each_attempt_is_an_order_of_its_own_for_one_customer(
     assert len(client.v1.customers.list().data) == 1
 
 
-def test_a_stripe_error_is_a_json_400(app: Flask, client: stripe.StripeClient,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stripe_error_is_a_json_400_that_tells_the_customer_nothing_of_yours(
+        app: Flask, client: stripe.StripeClient, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Stripe's developer text ("No such customer: 'cus_…'") goes to the log, never the page."""
     jenny = signed_in_as(app, "jenny")
     checkout(jenny)
-    client.v1.customers.delete(customer_of(app, "jenny"))  # deleted in the Dashboard, say
+    customer = customer_of(app, "jenny")
+    client.v1.customers.delete(customer)  # deleted in the Dashboard, say
     response = start_checkout(jenny)
     assert response.status_code == 400 and response.is_json
-    assert "No such customer" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"] == CHECKOUT_UNAVAILABLE
+    assert "No such customer" in caplog.text and customer in caplog.text
     monkeypatch.setitem(CATALOG, "tshirt", Product("tshirt", "Sticker", 10, "usd"))
     response = start_checkout(signed_in_as(app, "sam"))
     assert response.status_code == 400 and response.is_json
-    assert "at least" in response.get_json()["error"]["message"]  # amount_too_small
+    assert response.get_json()["error"]["message"] == CHECKOUT_UNAVAILABLE
+    assert "at least" in caplog.text  # amount_too_small, for the developer
 
 
 def test_a_bug_is_a_json_500_without_its_traceback(app: Flask,

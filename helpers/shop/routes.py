@@ -40,6 +40,8 @@ from .services import Services
 from .webhooks import NotAnEvent, construct_event
 
 bp = Blueprint("shop", __name__)
+# What the customer reads when Stripe refuses to set up a payment (the details go to the log).
+CHECKOUT_UNAVAILABLE = "Payment is unavailable right now. Please try again in a moment."
 csrf = CSRFProtect()  # `create_app` calls csrf.init_app(app)
 
 
@@ -125,8 +127,10 @@ def create_intent_and_customer_session() -> Any:
             }},
         })
     except stripe.StripeError as failure:
+        # No card is charged here, so no message of Stripe's is for the customer: whatever went
+        # wrong ("No such customer: 'cus_…'", an amount too small) is yours to read in the log.
         current_app.logger.warning("Stripe refused the checkout: %s", failure)
-        return error(400, failure.user_message or "The payment could not be set up.")
+        return error(400, CHECKOUT_UNAVAILABLE)
     return jsonify(client_secret=intent.client_secret,
                    customer_session_client_secret=customer_session.client_secret)
 

@@ -45,6 +45,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.notebook)
         elif browser_tests in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    keep_notebook_cells_in_order(items)
+
+
+def keep_notebook_cells_in_order(items: list[pytest.Item]) -> None:
+    """A notebook's cells run top to bottom, whatever reordered the items (`-p randomly`
+    shuffles them with the rest): each cell depends on the ones above it. The cells go back, in
+    notebook order, to the places that cells held, so the tests around them keep their order."""
+    places = [i for i, item in enumerate(items) if item.path.suffix == ".ipynb"]
+    cells = sorted((items[i] for i in places),
+                   key=lambda item: (str(item.path), getattr(item, "cell_num", 0)))
+    for place, cell in zip(places, cells, strict=True):
+        items[place] = cell
 
 
 def pytest_collectstart(collector: pytest.Collector) -> None:

@@ -300,3 +300,20 @@ def test_an_unregistered_marker_is_an_error(pytestconfig: pytest.Config) -> None
     assert pytestconfig.option.strict_markers
     registered = {line.split(":")[0] for line in pytestconfig.getini("markers")}
     assert {"browser", "notebook", "slow"} <= registered
+
+
+@pytest.mark.parametrize("seed", [1, 12345])
+def test_random_order_keeps_each_notebooks_cells_top_to_bottom(seed: int) -> None:
+    """`-p randomly` shuffles every item; conftest.py puts a notebook's cells back in order
+    (each cell needs the ones above it), so the whole suite may run in random order."""
+    notebooks = ["notebooks/00_welcome.ipynb", "notebooks/04_webhooks.ipynb"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "randomly",
+         f"--randomly-seed={seed}", "--nbval", "--nbval-current-env", *notebooks,
+         "tests/test_diagrams.py"],
+        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    ids = [line for line in listed.stdout.splitlines() if "::" in line]
+    for notebook in notebooks:
+        cells = [int(i.rsplit("Cell ", 1)[1]) for i in ids if i.startswith(notebook + "::")]
+        assert cells and cells == list(range(len(cells))), f"{notebook} ran as {cells}"

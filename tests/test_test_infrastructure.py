@@ -56,6 +56,7 @@ def test_kept_puts_every_global_back(tmp_path: Path) -> None:
     with state.kept():
         os.environ.pop(removed)
         os.environ["KIT_WORKSHOP_PARTICIPANT"] = "p1"
+        os.environ["KIT_WORKSHOP_DIR"] = str(tmp_path / "workshop")  # the ledger below: here
         helpers.backend.configure({"STRIPE_SECRET_KEY": TEST_SK, "STRIPE_PUBLISHABLE_KEY": TEST_PK},
                                   dotenv=tmp_path / "absent.env")
         stripe.max_network_retries = 3
@@ -66,6 +67,7 @@ def test_kept_puts_every_global_back(tmp_path: Path) -> None:
         exercises_core._hints_given["x"] = 1
     after = state.take()
     assert "KIT_WORKSHOP_PARTICIPANT" not in os.environ and removed in os.environ
+    assert "KIT_WORKSHOP_DIR" not in os.environ
     assert os.environ["KIT_EMULATOR_DB"] == str(tmp_path / "leak.sqlite3")  # set before: kept
     assert after.environ == dict(os.environ)
     assert after.stripe_globals == state.take().stripe_globals

@@ -1,8 +1,7 @@
 """Voilà serves the client-side notebook; Chromium pays with the Payment Element widget.
 
-Two parts: notebook 03 itself (a fresh Voilà, pay with the saved Visa), and the scenario
-notebook of checkout_scenarios.py (one Voilà and one page for the module; the same checks run
-in JupyterLab in test_lab_checkout.py). The scenario run also takes the README's screenshots.
+Notebook 03 itself, in a fresh Voilà: pay with the saved Visa. (Every other scenario runs in
+Voilà and in JupyterLab alike: test_checkout_scenarios.py.)
 
 Offline (emulator mode): the widget uses the Stripe.js stand-in, whose requests go through the
 kernel to the emulator. Afterwards the test opens the same emulator database and checks the
@@ -11,25 +10,10 @@ PaymentIntent's status there, not only what the page says.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from checkout_scenarios import (  # noqa: F401  (the shared tests are collected from here)
-    test_decline_then_retry,
-    test_ideal_authorize,
-    test_ideal_fail,
-    test_pay_with_saved_card,
-    test_remove_saved_method,
-    test_save_new_card_then_redisplayed,
-    test_saved_methods_follow_customer_session,
-    test_sepa_is_processing,
-    test_themes_screenshots,
-    test_three_d_secure_complete,
-    test_three_d_secure_fail,
-    write_notebook,
-)
 from waits import OUTCOME_MS, goto, wait_for
 
 pytestmark = pytest.mark.browser
@@ -75,23 +59,3 @@ def test_pay_with_saved_visa(offline_page: Any, voila: Any, checkout_notebook: s
     assert intent["status"] == "succeeded"
     assert intent["amount"] == 1099
     assert page.kit.outside_but_voila_template == []
-
-
-@pytest.fixture(scope="module")
-def scenarios(module_page: Any, voila_on: Any, tmp_path_factory: Any) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("voila")
-    notebook = write_notebook(root)
-    server = voila_on(root)
-    page = module_page
-
-    def detail() -> str:
-        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
-
-    goto(page, f"{server.base}/voila/render/{notebook.name}",
-         "Voilà to render the scenario notebook", detail=detail)
-    wait_for(page.locator(".kit-payment-element[data-ready='true']").first,
-             "a Payment Element in Voilà to be ready", detail=detail)
-    yield page, server
-    errors = [line for line in page.kit_console if line.startswith("pageerror")]
-    assert not errors, errors
-    assert page.kit.outside_but_voila_template == [], "nothing but the template leaves 127.0.0.1"

@@ -1,9 +1,9 @@
-"""One notebook, every Payment Element scenario of issue 4, for JupyterLab and Voilà alike.
+"""Every Payment Element scenario of issue 4, in JupyterLab and in Voilà alike.
 
 `SCENARIOS_NOTEBOOK` builds, with the real helpers (emulator mode), one PaymentElement widget per
-scenario, each a region named by its `title`. The browser tests open it once per module (one
-Voilà render, one JupyterLab "run all") and drive the widgets one by one, so both front ends run
-the very same checks (`check_*` functions below) against the same notebook.
+scenario, each a region named by its `title`. The `scenarios` fixture opens it once per front end
+(one JupyterLab "run all", one Voilà render), and every test below runs against both: the very
+same checks on the same notebook. The README's screenshots are taken in Voilà.
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from waits import WIDGET_READY_MS, wait_for
+import pytest
+from waits import NAVIGATION_MS, WIDGET_READY_MS, goto, wait_for, wait_for_function
+
+pytestmark = pytest.mark.browser
 
 SETUP = r'''
 import ipywidgets
@@ -130,8 +134,69 @@ def emulator_get(db: Path, path: str) -> dict[str, Any]:
     return response.body
 
 
-# ---- the checks (imported by test_lab_checkout.py and test_voila_checkout.py) ----------------
-# Each test takes `scenarios`: (page, server) with the scenario notebook rendered.
+# ---- the two front ends -----------------------------------------------------------------------
+def open_in_jupyterlab(request: pytest.FixtureRequest, page: Any, root: Path) -> Any:
+    """JupyterLab's own "run all" on the scenario notebook (a temporary copy, never saved)."""
+    notebook = write_notebook(root)
+    server = request.getfixturevalue("jupyter_lab_on")(root)
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+
+    goto(page, f"{server.base}/lab/tree/{notebook.name}?token={server.token}",
+         "JupyterLab to load with the scenario notebook", detail=detail)
+    wait_for_function(page, "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                      " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                      "JupyterLab to open the notebook with a kernel", NAVIGATION_MS, detail)
+    wait_for_function(page, "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                      ".status === 'idle'", "the notebook's kernel to be idle", NAVIGATION_MS,
+                      detail)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    wait_for(page.locator(".kit-payment-element[data-ready='true']").first,
+             "a Payment Element in JupyterLab to be ready (after run all)", detail=detail)
+    return server
+
+
+def open_in_voila(request: pytest.FixtureRequest, page: Any, root: Path) -> Any:
+    """Voilà's render of the scenario notebook."""
+    notebook = write_notebook(root)
+    server = request.getfixturevalue("voila_on")(root)
+
+    def detail() -> str:
+        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+
+    goto(page, f"{server.base}/voila/render/{notebook.name}",
+         "Voilà to render the scenario notebook", detail=detail)
+    wait_for(page.locator(".kit-payment-element[data-ready='true']").first,
+             "a Payment Element in Voilà to be ready", detail=detail)
+    return server
+
+
+FRONT_ENDS = {"jupyterlab": open_in_jupyterlab, "voila": open_in_voila}
+
+
+@pytest.fixture(scope="module", params=sorted(FRONT_ENDS))
+def scenarios(request: pytest.FixtureRequest, module_page: Any,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    """(page, server) with the scenario notebook open and its widgets ready, in each front end."""
+    page = module_page
+    # The module's page serves both front ends (in either order under -p randomly): each is
+    # held to what the page logged while it was open.
+    logged = (len(page.kit_console), len(page.kit.unexpected),
+              len(page.kit.outside_but_voila_template))
+    server = FRONT_ENDS[request.param](request, page, tmp_path_factory.mktemp(request.param))
+    yield page, server
+    errors = [line for line in page.kit_console[logged[0]:] if line.startswith("pageerror")]
+    assert not errors, errors
+    if request.param == "voila":  # Voilà's own template may ask for its CDN fonts, nothing else
+        assert page.kit.outside_but_voila_template[logged[2]:] == [], "nothing else may leave"
+    else:
+        assert page.kit.unexpected[logged[1]:] == [], "nothing may leave 127.0.0.1"
+
+
+# ---- the checks: each test takes `scenarios` and runs once per front end ------------------------
 
 # The README's screenshots are rewritten only on request (KIT_UPDATE_SCREENSHOTS=1), so a test
 # run leaves the repository clean; otherwise they go to a temporary directory.
@@ -301,6 +366,7 @@ def test_save_new_card_then_redisplayed(scenarios: Any) -> None:
     assert saved_names(again) == ["Visa •••• 4242"]
 
 
+@pytest.mark.parametrize("scenarios", ["voila"], indirect=True)  # the README's look: Voilà's
 def test_themes_screenshots(scenarios: Any) -> None:
     page, _ = scenarios
     shoot(widget(page, "filters default"), "payment-element-light.png")

@@ -23,6 +23,7 @@ send only widget messages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -116,9 +117,9 @@ class Served:
         return kernel.group(1), page
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    tmp = tmp_path_factory.mktemp("workshop-isolation")
+@contextlib.contextmanager
+def workshop_server(tmp: Path) -> Iterator[Served]:
+    """`python -m helpers.workshop` with a pool of one, its sandboxes under `tmp`."""
     process, base, log = start_workshop(
         tmp, "--pool-size", "1", "--refill-delay", "1", "--workshop-dir", str(tmp / "sandboxes"),
         "--facilitator-token", FACILITATOR, timeout=SERVER_START_S)
@@ -128,6 +129,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield server
     finally:
         stop_group(process, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with workshop_server(tmp_path_factory.mktemp("workshop-isolation")) as server:
+        yield server
+
+
+@pytest.fixture
+def served_alone(tmp_path: Path) -> Iterator[Served]:
+    """A workshop of its own, for a test that resets or ends it (in any test order)."""
+    with workshop_server(tmp_path) as server:
+        yield server
 
 
 # ---- a page's side: the kernel websocket --------------------------------------------------
@@ -643,9 +657,10 @@ def test_printed_lines(served: Served) -> None:
                for line in warming), warming
 
 
-# ---- reset everyone, end workshop (last: they stop the kernels) ---------------------------
+# ---- reset everyone, end workshop (on a server of its own: they stop every kernel) --------
 
-def test_reset_everyone_then_end_workshop(served: Served) -> None:
+def test_reset_everyone_then_end_workshop(served_alone: Served) -> None:
+    served = served_alone
     kernel, page = open_sandbox(served, "erin-app")
     page.close()
     ledger_before = served.facilitator()

@@ -5,6 +5,7 @@ saved card through the emulator (as Stripe.js would), reads its orders.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -18,11 +19,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import stripe
+from local_servers import free_port, stop_group, wait_until_answers
 from support.env import clean_env as scrubbed_env
 from support.waits import poll_until
 
@@ -31,6 +34,7 @@ from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60  # seconds for `python -m helpers.shop` to print its URL (its emulator too)
 PAID_TIMEOUT = 30  # seconds for the signed webhook to reach the shop and mark the order paid
+EMULATOR_START_TIMEOUT = 60  # seconds for `python -m helpers.emulator serve` to answer
 URL_LINE = re.compile(r"Your server: (?P<url>http://\S+)\s+\((?:offline emulator at"
                       r" (?P<emulator>http://[^;]+);)?")
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -186,3 +190,35 @@ def page_token_of(test_client: Any) -> str:
     found = TOKEN.search(page)
     assert found, f"no csrf-token meta tag on the shop's page:\n{page[:500]}"
     return found[1]
+
+
+@contextlib.contextmanager
+def served_emulator(tmp: Path, **settings: str) -> Iterator[str]:
+    """`python -m helpers.emulator serve` on a free port, in a process of its own (it outlives
+    the shop's restarts), with `settings` in its environment; yields its URL."""
+    port = free_port()
+    log = (tmp / "emulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port),
+         "--db", str(tmp / "served-emulator.sqlite3")],
+        cwd=ROOT, env={**clean_env(), **settings}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(url + "/health", process, timeout=EMULATOR_START_TIMEOUT)
+        yield url
+    finally:
+        stop_group(process)
+        log.close()
+
+
+def checkout_then_kill(db: Path, emulator_url: str, port: int) -> dict[str, Any]:
+    """Jenny starts a checkout on a shop (on `emulator_url`), which is then killed with -9:
+    nothing of the shop's runs on the way out. Returns the checkout's two client secrets."""
+    shop = start_shop(db, "--emulator", emulator_url, port=port)
+    try:
+        jenny = Visitor(shop.url)
+        jenny.sign_in("jenny")
+        return jenny.start_checkout()
+    finally:
+        shop.kill()

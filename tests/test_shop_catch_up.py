@@ -9,8 +9,6 @@ served emulator whose retries are exhausted before the shop comes back.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +16,15 @@ from pathlib import Path
 import pytest
 import stripe
 from flask import Flask
-from local_servers import free_port, stop_group, wait_until_answers
-from shop_support import ROOT, Visitor, api, clean_env, pay_with_saved_visa, start_shop
+from local_servers import free_port
+from shop_support import (
+    Visitor,
+    api,
+    checkout_then_kill,
+    pay_with_saved_visa,
+    served_emulator,
+    start_shop,
+)
 from support.waits import poll_until
 
 from helpers.emulator import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
@@ -30,7 +35,6 @@ from helpers.shop.catch_up import FIRST_WINDOW, MARGIN, watermark
 
 SECRET = "whsec_" + "catch-up-test"  # split so the secrets scanner sees no key
 SHORT_RETRIES = "0.2,0.2"  # the served emulator's retry schedule: given up within a second
-EMULATOR_START_TIMEOUT = 60  # seconds for `python -m helpers.emulator serve` to answer
 RETRIES_TIMEOUT = 30  # seconds for the emulator to make (and log) every attempt it will make
 
 
@@ -125,20 +129,8 @@ def test_test_mode_catches_up_at_start(tmp_path: Path) -> None:
 def emulator_giving_up_fast(tmp_path: Path) -> Iterator[str]:
     """`python -m helpers.emulator serve` whose retries end within a second: it outlives the
     shop's restarts."""
-    port = free_port()
-    log = (tmp_path / "emulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port),
-         "--db", str(tmp_path / "served-emulator.sqlite3")],
-        cwd=ROOT, env={**clean_env(), "KIT_WEBHOOK_RETRY_SCHEDULE": SHORT_RETRIES},
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answers(url + "/health", process, timeout=EMULATOR_START_TIMEOUT)
+    with served_emulator(tmp_path, KIT_WEBHOOK_RETRY_SCHEDULE=SHORT_RETRIES) as url:
         yield url
-    finally:
-        stop_group(process)
-        log.close()
 
 
 def wait_until_retries_are_exhausted(emulator_url: str, intent_id: str) -> list[dict]:
@@ -168,13 +160,7 @@ def test_a_payment_made_while_the_shop_is_down_for_longer_than_all_retries_is_fu
     emulator_url = emulator_giving_up_fast
     db = tmp_path / "shop.sqlite3"
     port = free_port()
-    shop = start_shop(db, "--emulator", emulator_url, port=port)
-    try:
-        jenny = Visitor(shop.url)
-        jenny.sign_in("jenny")
-        secrets = jenny.start_checkout()
-    finally:
-        shop.kill()  # kill -9: nothing of the shop's runs on the way out
+    secrets = checkout_then_kill(db, emulator_url, port)
     intent_id = pay_with_saved_visa(emulator_url, secrets)  # the shop is down meanwhile
     attempts = wait_until_retries_are_exhausted(emulator_url, intent_id)
     assert not any(a["ok"] for a in attempts), attempts  # nothing listened: all failed

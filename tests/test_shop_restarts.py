@@ -7,20 +7,23 @@ it is back: the shop keeps its webhook endpoint, so the emulator's retries reach
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from local_servers import free_port, stop_group, wait_until_answers
-from shop_support import ROOT, Visitor, api, clean_env, pay_with_saved_visa, start_shop
+from local_servers import free_port
+from shop_support import (
+    Visitor,
+    api,
+    checkout_then_kill,
+    pay_with_saved_visa,
+    served_emulator,
+    start_shop,
+)
 
 from helpers.emulator import DEFAULT_SECRET_KEY, Emulator
 from helpers.emulator.deliveries import retry_schedule
-
-EMULATOR_START_TIMEOUT = 60  # seconds for `python -m helpers.emulator serve` to answer
 
 
 def jenny_pays(shop_url: str, emulator_url: str) -> tuple[str, str]:
@@ -77,33 +80,15 @@ def test_a_customer_deleted_between_runs_is_made_again(tmp_path: Path) -> None:
 @pytest.fixture
 def emulator_server(tmp_path: Path) -> Iterator[str]:
     """`python -m helpers.emulator serve` on a free port: it outlives the shop's restarts."""
-    port = free_port()
-    log = (tmp_path / "emulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.emulator", "serve", "--port", str(port),
-         "--db", str(tmp_path / "served-emulator.sqlite3")],
-        cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answers(url + "/health", process, timeout=EMULATOR_START_TIMEOUT)
+    with served_emulator(tmp_path) as url:
         yield url
-    finally:
-        stop_group(process)
-        log.close()
 
 
 def test_a_payment_made_while_the_shop_is_down_is_fulfilled_when_it_is_back(
         tmp_path: Path, emulator_server: str) -> None:
     db = tmp_path / "shop.sqlite3"
     port = free_port()
-    shop = start_shop(db, "--emulator", emulator_server, port=port)
-    try:
-        jenny = Visitor(shop.url)
-        jenny.sign_in("jenny")
-        secrets = jenny.start_checkout()
-    finally:
-        shop.kill()  # kill -9: nothing of the shop's runs on the way out
+    secrets = checkout_then_kill(db, emulator_server, port)
     intent_id = pay_with_saved_visa(emulator_server, secrets)  # the shop is down meanwhile
     paid_at = time.monotonic()  # the first delivery attempt fails now: nothing listens
     shop = start_shop(db, "--emulator", emulator_server, port=port)

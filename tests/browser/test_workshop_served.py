@@ -22,6 +22,8 @@ from local_servers import start_workshop, stop_group
 from offline import OfflineGuard
 from waits import NAVIGATION_MS, STEP_MS, WIDGET_READY_MS
 
+from helpers.workshop.truth import workshop_counts
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,7 +202,12 @@ def test_landing_page_and_facilitator_view(browser: Any, workshop: Workshop) -> 
         page.get_by_text("pool ready: 2 kernels").first.wait_for()
         html = page.content()
         summary = workshop.facilitator()
-        assert summary["participants"] >= 3 and summary["succeeded"] >= 3
+        # What the server's sandboxes hold, read from their databases: the view counts the
+        # same, whichever of this module's tests (which pay) ran before this one.
+        truth = workshop_counts(workshop.dir)
+        paid = sum(c["payments_by_status"].get("succeeded", 0) for c in truth.values())
+        assert summary["succeeded"] == paid
+        assert summary["participants"] >= 1  # this browser, which opened two lessons
         assert any(p["notebook"] == "01_customers.ipynb" for p in summary["people"])
         assert summary["connected"] <= summary["participants"]
         for secret in ("sk_test_", "pk_test_", "whsec_", "_secret_", "acct_"):

@@ -307,9 +307,7 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> str:
                    " customer is not there, yet she is paying on the checkout page. A card that"
                    " asks for 3-D Secure would then fail instead of letting her authenticate."
                    " Leave off_session out of a checkout.")
-    if response.status_code != 200:
-        raise fail(f"{when}, your route answered HTTP {response.status_code}"
-                   f"{_error_text(response)}; it should answer 200 with both client secrets.")
+    _require_200(response, when)
     body = response.get_json(silent=True)
     if not isinstance(body, dict):
         raise fail("Your route answered 200, but not with a JSON object: return"
@@ -326,6 +324,12 @@ def _check_logged_in(app: Any, shopper_id: str, stranger_id: str) -> str:
     return str(intent.id)
 
 
+def _require_200(response: Any, when: str) -> None:
+    if response.status_code != 200:
+        raise fail(f"{when}, your route answered HTTP {response.status_code}"
+                   f"{_error_text(response)}; it should answer 200 with both client secrets.")
+
+
 def _check_next_attempt(app: Any, shopper_id: str, first_intent: str) -> None:
     """Her next checkout, with another cart, needs a PaymentIntent of its own: an
     idempotency key that is the same for every attempt of a user makes Stripe refuse it (the
@@ -339,9 +343,7 @@ def _check_next_attempt(app: Any, shopper_id: str, first_intent: str) -> None:
                        " idempotency key of her previous checkout with other parameters. An"
                        " idempotency key names one attempt (say, the order's id), not the user:"
                        " every new checkout needs a key of its own.")
-    if response.status_code != 200:
-        raise fail(f"{when}, your route answered HTTP {response.status_code}"
-                   f"{_error_text(response)}; it should answer 200 with both client secrets.")
+    _require_200(response, when)
     body = response.get_json(silent=True)
     secret = body.get("client_secret") if isinstance(body, dict) else None
     intent = _returned_intent(secret if isinstance(secret, str) else "")

@@ -135,13 +135,16 @@ def emulator_get(db: Path, path: str) -> dict[str, Any]:
 
 
 # ---- the two front ends -----------------------------------------------------------------------
+def page_and_server_log(page: Any, server: Any) -> Any:
+    """What a wait that ran out shows: the page's last console lines and the server's log."""
+    return lambda: f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+
+
 def open_in_jupyterlab(request: pytest.FixtureRequest, page: Any, root: Path) -> Any:
     """JupyterLab's own "run all" on the scenario notebook (a temporary copy, never saved)."""
     notebook = write_notebook(root)
     server = request.getfixturevalue("jupyter_lab_on")(root)
-
-    def detail() -> str:
-        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+    detail = page_and_server_log(page, server)
 
     goto(page, f"{server.base}/lab/tree/{notebook.name}?token={server.token}",
          "JupyterLab to load with the scenario notebook", detail=detail)
@@ -163,9 +166,7 @@ def open_in_voila(request: pytest.FixtureRequest, page: Any, root: Path) -> Any:
     """Voilà's render of the scenario notebook."""
     notebook = write_notebook(root)
     server = request.getfixturevalue("voila_on")(root)
-
-    def detail() -> str:
-        return f"console: {page.kit_console[-20:]}\nlog:\n{server.log_tail()}"
+    detail = page_and_server_log(page, server)
 
     goto(page, f"{server.base}/voila/render/{notebook.name}",
          "Voilà to render the scenario notebook", detail=detail)
